@@ -1,0 +1,1 @@
+"""PolicyKG api package."""

@@ -1,0 +1,1 @@
+"""PolicyKG graph package."""

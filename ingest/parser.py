@@ -1,0 +1,283 @@
+"""From raw text to a :class:`~ingest.model.Policy`: header, outline, roles, units, citations."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ingest import ids
+from ingest.citations import find_citations
+from ingest.cleaning import drop_clutter, split_front_matter
+from ingest.errors import EmptyDocumentError, IngestError
+from ingest.jurisdiction import detect, resolve_name, undetermined
+from ingest.model import Clause, Jurisdiction, Level, Policy, Section, Unit
+from ingest.readers import RawDocument
+from ingest.roles import AnnotationReader
+from ingest.structure import ClauseDraft, Header, Outline, build_outline, read_header
+from ingest.units import UnitName, UnitRepairer, split_unit_list, unit_kind, unit_level
+
+# Abbreviations that mean the same place within one document (经开区 = 经济技术开发区).
+BUILTIN_ABBREVIATIONS: dict[str, str] = {
+    "经济技术开发区": "经开区",
+    "高新技术产业开发区": "高新区",
+    "经济开发区": "经开区",
+}
+_DEFINED_ABBREVIATION = re.compile(r"[（(](?:以下)?简称[“\"「]?([^”\"」）)，,]{1,10})[”\"」]?[)）]")
+_MAX_MENTION_NAMES = 4000
+
+
+@dataclass(slots=True)
+class KnownUnits:
+    """Unit names already known per jurisdiction, to repair typos and find mentions.
+
+    The ingest pipeline fills it from the store and from every document parsed so far, so a typo
+    in one document is repaired against the spelling used in others of the same jurisdiction.
+    """
+
+    _by_jurisdiction: dict[str, UnitRepairer] = field(default_factory=dict)
+
+    def repairer(self, jurisdiction: str) -> UnitRepairer:
+        """The repairer for ``jurisdiction`` (created empty on first use)."""
+        return self._by_jurisdiction.setdefault(jurisdiction, UnitRepairer())
+
+    def add(self, jurisdiction: str, names: list[str]) -> None:
+        """Record ``names`` as seen in ``jurisdiction``."""
+        self.repairer(jurisdiction).add(names)
+
+
+@dataclass(slots=True)
+class _UnitBook:
+    """Canonical names and aliases of the units one document names."""
+
+    repairer: UnitRepairer
+    abbreviations: dict[str, str]
+    aliases: dict[str, set[str]] = field(default_factory=dict)
+
+    def canonical(self, unit: UnitName) -> str:
+        name = self._abbreviate(unit.name)
+        name = self.repairer.expand_short_form(self.repairer.repair(name))
+        spelled = self.aliases.setdefault(name, set())
+        for alias in (unit.name, unit.written, *unit.aliases):
+            if alias and alias != name and len(alias) <= 40:
+                spelled.add(alias)
+        return name
+
+    def _abbreviate(self, name: str) -> str:
+        for long, short in self.abbreviations.items():
+            if long in name:
+                return name.replace(long, short)
+        return name
+
+
+def parse_document(
+    raw: RawDocument,
+    *,
+    jurisdiction: str | None = None,
+    known_units: KnownUnits | None = None,
+) -> Policy:
+    """Parse one document into a policy.
+
+    Args:
+        raw: The document's text, as read by :mod:`ingest.readers`.
+        jurisdiction: A jurisdiction name given by the user; overrides what the text says.
+        known_units: Units known from other documents; updated with this document's units.
+
+    Raises:
+        IngestError: When the text holds no policy (nothing but a title, say).
+    """
+    front, body = split_front_matter(raw.text)
+    lines = [line for line in drop_clutter(body).split("\n") if line]
+    if not lines:
+        raise EmptyDocumentError("no text left after removing front matter and page chrome", raw.source)
+    header = read_header(lines, front.fields)
+    outline = build_outline(lines[header.body_start :])
+    if not outline.clauses:
+        raise IngestError("no clauses or paragraphs found (only a title?)", raw.source)
+    title = header.title or outline.clauses[0].title
+    policy_key = ids.policy_id("\n".join([title, header.doc_number or "", *lines]))
+    place = _jurisdiction(jurisdiction, front.fields.get("jurisdiction"), header, title, policy_key)
+    known = known_units if known_units is not None else KnownUnits()
+    roles = _read_roles(outline)
+    repairer = known.repairer(place.name)
+    repairer.add(u.name for found in roles for group in found for u in group)
+    book = _UnitBook(repairer, _abbreviations("\n".join(lines)))
+    clauses = _build_clauses(policy_key, outline, roles, book)
+    known.add(place.name, [n for c in clauses for n in (*c.lead_units, *c.responsible_units)])
+    sections = tuple(
+        Section(
+            id=ids.clause_id(policy_key, (f"p{s.part}" if s.part else "", "s" + (s.number or str(i)))),
+            policy_id=policy_key,
+            number=s.number,
+            title=s.title,
+            order=i,
+            part=s.part,
+        )
+        for i, s in enumerate(outline.sections)
+    )
+    full_text = "\n".join([outline.preamble, *(c.text for c in clauses)])
+    return Policy(
+        id=policy_key,
+        title=title,
+        doc_number=header.doc_number,
+        issuer=header.issuer,
+        date=header.date,
+        source=raw.source,
+        jurisdiction=place,
+        sections=sections,
+        clauses=tuple(clauses),
+        citations=tuple(find_citations(full_text, title, header.doc_number)),
+        units=_units(clauses, book, place),
+        preamble=outline.preamble,
+        metadata=front.extra,
+    )
+
+
+def _jurisdiction(
+    given: str | None, front: str | None, header: Header, title: str, policy_key: str
+) -> Jurisdiction:
+    if given:
+        return resolve_name(given)
+    found = detect(front=front, issuer=header.issuer, title=title, doc_number=header.doc_number)
+    return found or undetermined(title, policy_key)
+
+
+def _read_roles(outline: Outline) -> list[tuple[list[UnitName], list[UnitName]]]:
+    """Lead and responsible units of each clause, in clause order."""
+    reader = AnnotationReader()
+    reader.read(outline.preamble)  # a 列第一位者为牵头单位 note may stand in the preamble
+    found: list[tuple[list[UnitName], list[UnitName]]] = []
+    for draft in outline.clauses:
+        if draft.roles is not None:
+            found.append((split_unit_list(draft.roles.lead), split_unit_list(draft.roles.responsible)))
+            continue
+        leads: list[UnitName] = []
+        responsible: list[UnitName] = []
+        for annotation in reader.read(draft.text):
+            leads.extend(annotation.leads)
+            responsible.extend(annotation.responsible)
+        found.append((leads, responsible))
+    return found
+
+
+def _abbreviations(text: str) -> dict[str, str]:
+    """Long form -> short form, from (以下简称X) definitions and the built-in pairs."""
+    pairs = {long: short for long, short in BUILTIN_ABBREVIATIONS.items() if long in text and short in text}
+    for match in _DEFINED_ABBREVIATION.finditer(text):
+        short = match.group(1).strip()
+        before = text[max(0, match.start() - 24) : match.start()]
+        start = before.rfind(short[0])
+        if start >= 0 and len(before) - start > len(short):
+            long = before[start:]
+            if re.fullmatch(r"[\u4e00-\u9fff]+", long):
+                pairs.setdefault(long, short)
+    return pairs
+
+
+def _build_clauses(
+    policy_key: str,
+    outline: Outline,
+    roles: list[tuple[list[UnitName], list[UnitName]]],
+    book: _UnitBook,
+) -> list[Clause]:
+    canonical_roles = [
+        ([book.canonical(u) for u in leads], [book.canonical(u) for u in responsible])
+        for leads, responsible in roles
+    ]
+    mention_pattern = _mention_pattern(book)
+    clauses: list[Clause] = []
+    used_ids: Counter[str] = Counter()
+    for order, (draft, (leads, responsible)) in enumerate(zip(outline.clauses, canonical_roles, strict=True)):
+        leads = _unique(leads)
+        responsible = [u for u in _unique(responsible) if u not in leads]
+        clause_key = ids.clause_id(policy_key, draft.path)
+        used_ids[clause_key] += 1
+        if used_ids[clause_key] > 1:
+            clause_key = f"{clause_key}~{used_ids[clause_key]}"
+        section = outline.sections[draft.section_index] if draft.section_index is not None else None
+        clauses.append(
+            Clause(
+                id=clause_key,
+                policy_id=policy_key,
+                section_number=section.number if section else "",
+                number=draft.number,
+                label=draft.label,
+                title=draft.title,
+                text=draft.text,
+                order=order,
+                path=tuple(p for p in draft.path if p),
+                lead_units=tuple(leads),
+                responsible_units=tuple(responsible),
+                mentioned_units=_mentions(draft, mention_pattern, book, {*leads, *responsible}),
+            )
+        )
+    return clauses
+
+
+def _mention_pattern(book: _UnitBook) -> tuple[re.Pattern[str], dict[str, str]] | None:
+    """One regex over every name (canonical, alias, unique short form) of the known units."""
+    names: dict[str, str] = {}
+    canonical = list(book.aliases)
+    for name in canonical:
+        names[name] = name
+        for alias in book.aliases[name]:
+            names.setdefault(alias, name)
+    tails: dict[str, set[str]] = {}
+    for name in canonical:
+        level = unit_level(name)
+        if level is not Level.UNKNOWN and len(name) >= 4 and name[0] in "县区市省":
+            tails.setdefault(name[1:], set()).add(name)
+    for tail, owners in tails.items():
+        if len(owners) == 1 and len(tail) >= 3:
+            names.setdefault(tail, next(iter(owners)))
+    if not names:
+        return None
+    ordered = sorted(names, key=len, reverse=True)[:_MAX_MENTION_NAMES]
+    return re.compile("|".join(re.escape(n) for n in ordered)), names
+
+
+def _mentions(
+    draft: ClauseDraft,
+    pattern: tuple[re.Pattern[str], dict[str, str]] | None,
+    book: _UnitBook,
+    with_roles: set[str],
+) -> tuple[str, ...]:
+    if pattern is None or draft.roles is not None:
+        return ()
+    regex, names = pattern
+    text = _strip_annotations(draft.text)
+    found: list[str] = []
+    for match in regex.finditer(text):
+        name = names[match.group(0)]
+        if name not in with_roles and name not in found and unit_kind(name).value != "placeholder":
+            found.append(name)
+    return tuple(found)
+
+
+_ANNOTATION_SPAN = re.compile(r"[（(][^（）()]*(?:牵头|负责|责任单位|配合|单位[:：]|部门[:：])[^（）()]*[)）]")
+
+
+def _strip_annotations(text: str) -> str:
+    return _ANNOTATION_SPAN.sub("", text)
+
+
+def _unique(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+def _units(clauses: list[Clause], book: _UnitBook, place: Jurisdiction) -> tuple[Unit, ...]:
+    named: dict[str, None] = {}
+    for clause in clauses:
+        for name in (*clause.lead_units, *clause.responsible_units, *clause.mentioned_units):
+            named.setdefault(name, None)
+    return tuple(
+        Unit(
+            id=ids.unit_id(place.name, name),
+            name=name,
+            jurisdiction=place.name,
+            aliases=tuple(sorted(book.aliases.get(name, ()))),
+            level=unit_level(name, place.level),
+            kind=unit_kind(name),
+        )
+        for name in named
+    )

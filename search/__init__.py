@@ -1,0 +1,1 @@
+"""PolicyKG search package."""
