@@ -506,9 +506,12 @@ def _carries_annotation(node: Node) -> bool:
 
 
 def _is_heading_only(node: Node) -> bool:
-    if node.body or not node.children:
+    # An article is always a clause, and a heading ending in ： introduces its own list items.
+    if node.body or not node.children or node.kind is MarkerKind.ARTICLE:
         return False
-    heading = node.heading.rstrip("。.：:；;")
+    if node.heading.endswith(("：", ":")):
+        return False
+    heading = node.heading.rstrip("。.；;")
     return len(heading) <= 40 and not _SENTENCE_END.search(heading)
 
 

@@ -310,11 +310,15 @@ class UnitRepairer:
         # A first character added or dropped is a level prefix or qualifier (市人民政府 vs
         # 各市人民政府, 发展改革委 vs 市发展改革委), not a typo.
         candidates = {c for c in candidates if c[1:] != name and name[1:] != c}
+        # A dropped character is the common typo: repair towards the longer name when it is seen
+        # at least as often; towards a shorter one only when that is seen more often.
         best = max(
             (
                 c
                 for c in candidates
-                if self._counts[c] > own and len(c) >= 5 and not _PLACEHOLDER.search(c)
+                if (self._counts[c] > own or (len(c) > len(name) and self._counts[c] >= own))
+                and len(c) >= 5
+                and not _PLACEHOLDER.search(c)
             ),
             key=lambda c: (self._counts[c], c),
             default=None,
