@@ -40,7 +40,15 @@ def main() -> int:
     print(header)
     print("-" * len(header))
     for s in scores:
-        print(_row(s.name, s.clauses, s.roles, s.citations, f"{s.numbers_right}/{s.clauses.true_positives}"))
+        print(
+            _row(
+                s.name,
+                s.clauses,
+                s.roles,
+                s.citations,
+                f"{s.numbers_right}/{s.clauses.true_positives}",
+            )
+        )
         if args.errors:
             for error in s.errors:
                 print("    ", error)
@@ -49,13 +57,25 @@ def main() -> int:
     total_cites = sum((s.citations for s in scores), Score(0, 0, 0))
     numbers = sum(s.numbers_right for s in scores)
     print("-" * len(header))
-    print(_row("overall", total_clauses, total_roles, total_cites, f"{numbers}/{total_clauses.true_positives}"))
+    print(
+        _row(
+            "overall",
+            total_clauses,
+            total_roles,
+            total_cites,
+            f"{numbers}/{total_clauses.true_positives}",
+        )
+    )
     if args.json:
         args.json.write_text(
             json.dumps(
                 {
-                    s.name: {"clause_f1": s.clauses.f1, "role_f1": s.roles.f1, "role_p": s.roles.precision,
-                             "role_r": s.roles.recall}
+                    s.name: {
+                        "clause_f1": s.clauses.f1,
+                        "role_f1": s.roles.f1,
+                        "role_p": s.roles.precision,
+                        "role_r": s.roles.recall,
+                    }
                     for s in scores
                 }
                 | {"overall": {"clause_f1": total_clauses.f1, "role_f1": total_roles.f1}},

@@ -17,7 +17,9 @@ _ISSUER_WORDS = re.compile(
 )
 _NOT_ISSUER = re.compile(r"^(?:根据|按照|依据|贯彻|落实|执行|印发|关于|为|对|将|和|及|与)")
 _ISSUED_IN_TITLE = re.compile(r"印发《([^》]+)》")
-_ISSUED_HERE = re.compile(r"[^。；\n]{0,60}(?:印发给你们|现予印发|印发你们|现印发|予以印发|现将.{0,10}印发)")
+_ISSUED_HERE = re.compile(
+    r"[^。；\n]{0,60}(?:印发给你们|现予印发|印发你们|现印发|予以印发|现将.{0,10}印发)"
+)
 _LEAD_IN = re.compile(r"^.*?(?:贯彻落实|贯彻|落实|根据|按照|依据|执行|印发|转发|参照|对照)")
 
 
@@ -54,10 +56,10 @@ def find_citations(text: str, own_title: str | None, own_doc_number: str | None)
         if number:
             seen_numbers.add(number)
         found.append(Citation(title=title, doc_number=number, issuer=_issuer(text, match.start())))
-    for match in find_doc_numbers(text):
-        if any(start <= match.start < end for start, end in covered):
+    for found_number in find_doc_numbers(text):
+        if any(start <= found_number.start < end for start, end in covered):
             continue
-        number = match.text
+        number = found_number.text
         if number == own_doc_number or number in seen_numbers:
             continue
         seen_numbers.add(number)

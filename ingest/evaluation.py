@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.model import Policy
+from ingest.model import Clause, Policy
 
 _SPACE = re.compile(r"\s+")
 _MATCH_WINDOW = 40
@@ -117,14 +118,18 @@ def score_policy(name: str, policy: Policy, gold: dict[str, object]) -> Document
     for triple in sorted(predicted_triples - gold_triples, key=str):
         errors.append(f"wrong role {triple}")
     gold_citations = {_citation_key(c) for c in gold.get("citations", [])}  # type: ignore[attr-defined]
-    predicted_citations = {_citation_key({"title": c.title, "doc_number": c.doc_number}) for c in policy.citations}
+    predicted_citations = {
+        _citation_key({"title": c.title, "doc_number": c.doc_number}) for c in policy.citations
+    }
     errors.extend(f"missed citation {c}" for c in sorted(gold_citations - predicted_citations))
     errors.extend(f"extra citation {c}" for c in sorted(predicted_citations - gold_citations))
     return DocumentScore(
         name=name,
         clauses=Score(len(matches), len(predicted), len(gold_clauses)),
         numbers_right=numbers_right,
-        roles=Score(len(gold_triples & predicted_triples), len(predicted_triples), len(gold_triples)),
+        roles=Score(
+            len(gold_triples & predicted_triples), len(predicted_triples), len(gold_triples)
+        ),
         citations=Score(
             len(gold_citations & predicted_citations), len(predicted_citations), len(gold_citations)
         ),
@@ -132,7 +137,7 @@ def score_policy(name: str, policy: Policy, gold: dict[str, object]) -> Document
     )
 
 
-def _find(start: str, predicted: list[tuple[str, object]], first: int) -> int | None:
+def _find(start: str, predicted: Sequence[tuple[str, Clause]], first: int) -> int | None:
     """Index of the first parsed clause from ``first`` on that starts with ``start``.
 
     Falls back to one that holds ``start`` near its beginning (a table row's text starts with

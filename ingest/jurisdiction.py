@@ -35,7 +35,23 @@ _NATIONAL_ISSUER = re.compile(
 )
 _GOVERNMENT_WORDS = re.compile(r"^(?:府|政|人民政府|办|委|字|发)")
 _ETHNIC_AUTONOMOUS = re.compile(r"^(.{2,}?)(?:[\u4e00-\u9fff]{1,6}族)+自治(州|县|旗)$")
-_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "林区", "新区", "省", "市", "区", "县", "旗", "盟", "州")
+_SUFFIXES = (
+    "特别行政区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "自治旗",
+    "地区",
+    "林区",
+    "新区",
+    "省",
+    "市",
+    "区",
+    "县",
+    "旗",
+    "盟",
+    "州",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +82,9 @@ class Gazetteer:
         for division in divisions:
             for name in _names_of(division.name):
                 self._by_name.setdefault(name, []).append(division)
-        full_names = sorted({d.name for d in divisions} | _short_forms(divisions), key=len, reverse=True)
+        full_names = sorted(
+            {d.name for d in divisions} | _short_forms(divisions), key=len, reverse=True
+        )
         self._mention = re.compile("|".join(re.escape(n) for n in full_names))
 
     def canonical_name(self, division: Division) -> str:
@@ -108,10 +126,22 @@ class Gazetteer:
                 resolved.append(candidates[0])
                 continue
             context = {d.code for d in resolved} | {d.parent_code for d in resolved}
-            narrowed = [c for c in candidates if c.parent_code in context or self._ancestor_in(c, context)]
+            narrowed = [
+                c for c in candidates if c.parent_code in context or self._ancestor_in(c, context)
+            ]
             if len(narrowed) == 1:
                 resolved.append(narrowed[0])
         return resolved
+
+    def leading_short_name(self, text: str) -> Division | None:
+        """A province or city named by its short form at the start: 上海口岸服务条例 -> 上海市."""
+        for length in (4, 3, 2):
+            candidates = [
+                d for d in self._by_name.get(text[:length], ()) if d.tier in ("province", "city")
+            ]
+            if len(candidates) == 1:
+                return candidates[0]
+        return None
 
     def _ancestor_in(self, division: Division, codes: set[str]) -> bool:
         parent = self.by_code.get(division.parent_code)
@@ -150,9 +180,7 @@ class Gazetteer:
             if not rest or _GOVERNMENT_WORDS.match(rest):
                 return province
             inside = [
-                d
-                for d in self._descendants(province.code)
-                if _short(d.name).startswith(rest[0])
+                d for d in self._descendants(province.code) if _short(d.name).startswith(rest[0])
             ]
             if len(inside) == 1 and _GOVERNMENT_WORDS.match(rest[1:] or "府"):
                 return inside[0]
@@ -213,14 +241,14 @@ def gazetteer() -> Gazetteer:
     for line in text.splitlines():
         if not line or line.startswith("#"):
             continue
-        code, name, tier, parent = (line.split("\t") + [""])[:4]
+        code, name, tier, parent = [*line.split("\t"), ""][:4]
         divisions.append(Division(code, name, tier, parent))
     return Gazetteer(divisions)
 
 
-def undetermined(title: str | None, policy_id: str) -> Jurisdiction:
+def undetermined(title: str) -> Jurisdiction:
     """A document's own scope, used when its jurisdiction cannot be told."""
-    label = (title or "")[:24] or policy_id
+    label = title[:24]
     return Jurisdiction(f"{UNDETERMINED_PREFIX}·{label}", Level.UNKNOWN, None, False, "")
 
 
@@ -243,12 +271,19 @@ def _unique(divisions: list[Division]) -> Division | None:
     return divisions[0] if len(divisions) == 1 else None
 
 
+_NATIONAL_LINE = re.compile(
+    r"中华人民共和国[\u4e00-\u9fff]{0,12}令|国务院令|全国人民代表大会|国务院第\d+次常务会议"
+)
+_LEGISLATURE_LINE = re.compile(r"[\u4e00-\u9fff]{2,20}人民代表大会(?:常务委员会)?")
+
+
 def detect(
     *,
     front: str | None,
     issuer: str | None,
     title: str | None,
     doc_number: str | None,
+    header_lines: list[str] | None = None,
 ) -> Jurisdiction | None:
     """Tell a document's jurisdiction from its metadata, strongest evidence first.
 
@@ -261,11 +296,22 @@ def detect(
     for evidence, text in (("issuer", issuer), ("title", _title_head(title))):
         if not text:
             continue
-        if _NATIONAL_ISSUER.match(text):
+        if _NATIONAL_ISSUER.match(re.sub(r"^\d{4}年", "", text)):
             return Jurisdiction(NATIONAL.name, NATIONAL.level, None, True, evidence)
-        division = table.most_specific(table.mentions(text))
+        division = table.most_specific(table.mentions(text)) or table.leading_short_name(text)
         if division is not None:
             return table.jurisdiction(division, evidence)
+    if _NATIONAL_ISSUER.match(title or "") is None and title and "全国人民代表大会" in title:
+        return Jurisdiction(NATIONAL.name, NATIONAL.level, None, True, "title")
+    for line in header_lines or ():
+        # Promulgation notes of regulations: 国务院令第656号公布, XX省人民代表大会常务委员会批准.
+        if _NATIONAL_LINE.search(line):
+            return Jurisdiction(NATIONAL.name, NATIONAL.level, None, True, "promulgation note")
+        legislature = _LEGISLATURE_LINE.search(line)
+        if legislature:
+            division = table.most_specific(table.mentions(legislature.group(0)))
+            if division is not None:
+                return table.jurisdiction(division, "promulgation note")
     if doc_number:
         prefix = doc_number.split("〔", 1)[0]
         found = table.from_doc_number_prefix(prefix)

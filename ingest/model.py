@@ -115,6 +115,7 @@ class Clause:
         lead_units: Canonical names of units named as lead (牵头), in the order written.
         responsible_units: Canonical names of units named as responsible (责任/配合/参与).
         mentioned_units: Canonical names of known units named in the text but not in the annotation.
+        section_id: Id of the enclosing section.
     """
 
     id: str
@@ -129,6 +130,7 @@ class Clause:
     lead_units: tuple[str, ...] = ()
     responsible_units: tuple[str, ...] = ()
     mentioned_units: tuple[str, ...] = ()
+    section_id: str = ""
 
     def role_of(self, unit_name: str) -> Role | None:
         """Return the strongest role ``unit_name`` has in this clause, or None."""

@@ -89,24 +89,27 @@ def parse_document(
     front, body = split_front_matter(raw.text)
     lines = [line for line in drop_clutter(body).split("\n") if line]
     if not lines:
-        raise EmptyDocumentError("no text left after removing front matter and page chrome", raw.source)
+        raise EmptyDocumentError(
+            "no text left after removing front matter and page chrome", raw.source
+        )
     header = read_header(lines, front.fields)
     outline = build_outline(lines[header.body_start :])
     if not outline.clauses:
         raise IngestError("no clauses or paragraphs found (only a title?)", raw.source)
     title = header.title or outline.clauses[0].title
-    policy_key = ids.policy_id("\n".join([title, header.doc_number or "", *lines]))
-    place = _jurisdiction(jurisdiction, front.fields.get("jurisdiction"), header, title, policy_key)
+    content = "\n".join([title, header.doc_number or "", *lines])
+    place = _jurisdiction(jurisdiction, front.fields.get("jurisdiction"), header, title, lines[:12])
+    # The jurisdiction is part of the id: the same text filed under a corrected jurisdiction is
+    # a new version of the document, not the same one.
+    policy_key = ids.policy_id(content + "\n" + place.name)
     known = known_units if known_units is not None else KnownUnits()
     roles = _read_roles(outline)
     repairer = known.repairer(place.name)
     repairer.add(u.name for found in roles for group in found for u in group)
     book = _UnitBook(repairer, _abbreviations("\n".join(lines)))
-    clauses = _build_clauses(policy_key, outline, roles, book)
-    known.add(place.name, [n for c in clauses for n in (*c.lead_units, *c.responsible_units)])
     sections = tuple(
         Section(
-            id=ids.clause_id(policy_key, (f"p{s.part}" if s.part else "", "s" + (s.number or str(i)))),
+            id=ids.clause_id(policy_key, (f"s{i}",)),
             policy_id=policy_key,
             number=s.number,
             title=s.title,
@@ -115,6 +118,8 @@ def parse_document(
         )
         for i, s in enumerate(outline.sections)
     )
+    clauses = _build_clauses(policy_key, outline, roles, book, sections)
+    known.add(place.name, [n for c in clauses for n in (*c.lead_units, *c.responsible_units)])
     full_text = "\n".join([outline.preamble, *(c.text for c in clauses)])
     return Policy(
         id=policy_key,
@@ -134,12 +139,18 @@ def parse_document(
 
 
 def _jurisdiction(
-    given: str | None, front: str | None, header: Header, title: str, policy_key: str
+    given: str | None, front: str | None, header: Header, title: str, head: list[str]
 ) -> Jurisdiction:
     if given:
         return resolve_name(given)
-    found = detect(front=front, issuer=header.issuer, title=title, doc_number=header.doc_number)
-    return found or undetermined(title, policy_key)
+    found = detect(
+        front=front,
+        issuer=header.issuer,
+        title=title,
+        doc_number=header.doc_number,
+        header_lines=head,
+    )
+    return found or undetermined(title)
 
 
 def _read_roles(outline: Outline) -> list[tuple[list[UnitName], list[UnitName]]]:
@@ -149,7 +160,9 @@ def _read_roles(outline: Outline) -> list[tuple[list[UnitName], list[UnitName]]]
     found: list[tuple[list[UnitName], list[UnitName]]] = []
     for draft in outline.clauses:
         if draft.roles is not None:
-            found.append((split_unit_list(draft.roles.lead), split_unit_list(draft.roles.responsible)))
+            found.append(
+                (split_unit_list(draft.roles.lead), split_unit_list(draft.roles.responsible))
+            )
             continue
         leads: list[UnitName] = []
         responsible: list[UnitName] = []
@@ -162,7 +175,11 @@ def _read_roles(outline: Outline) -> list[tuple[list[UnitName], list[UnitName]]]
 
 def _abbreviations(text: str) -> dict[str, str]:
     """Long form -> short form, from (以下简称X) definitions and the built-in pairs."""
-    pairs = {long: short for long, short in BUILTIN_ABBREVIATIONS.items() if long in text and short in text}
+    pairs = {
+        long: short
+        for long, short in BUILTIN_ABBREVIATIONS.items()
+        if long in text and short in text
+    }
     for match in _DEFINED_ABBREVIATION.finditer(text):
         short = match.group(1).strip()
         before = text[max(0, match.start() - 24) : match.start()]
@@ -179,17 +196,21 @@ def _build_clauses(
     outline: Outline,
     roles: list[tuple[list[UnitName], list[UnitName]]],
     book: _UnitBook,
+    sections: tuple[Section, ...],
 ) -> list[Clause]:
-    canonical_roles = [
-        ([book.canonical(u) for u in leads], [book.canonical(u) for u in responsible])
-        for leads, responsible in roles
-    ]
+    canonical_roles = []
+    for lead_names, responsible_names in roles:
+        leads = _unique([book.canonical(u) for u in lead_names])
+        responsible = [
+            u for u in _unique([book.canonical(u) for u in responsible_names]) if u not in leads
+        ]
+        canonical_roles.append((leads, responsible))
     mention_pattern = _mention_pattern(book)
     clauses: list[Clause] = []
     used_ids: Counter[str] = Counter()
-    for order, (draft, (leads, responsible)) in enumerate(zip(outline.clauses, canonical_roles, strict=True)):
-        leads = _unique(leads)
-        responsible = [u for u in _unique(responsible) if u not in leads]
+    for order, (draft, (leads, responsible)) in enumerate(
+        zip(outline.clauses, canonical_roles, strict=True)
+    ):
         clause_key = ids.clause_id(policy_key, draft.path)
         used_ids[clause_key] += 1
         if used_ids[clause_key] > 1:
@@ -209,6 +230,9 @@ def _build_clauses(
                 lead_units=tuple(leads),
                 responsible_units=tuple(responsible),
                 mentioned_units=_mentions(draft, mention_pattern, book, {*leads, *responsible}),
+                section_id=sections[draft.section_index].id
+                if draft.section_index is not None
+                else "",
             )
         )
     return clauses
@@ -254,7 +278,9 @@ def _mentions(
     return tuple(found)
 
 
-_ANNOTATION_SPAN = re.compile(r"[（(][^（）()]*(?:牵头|负责|责任单位|配合|单位[:：]|部门[:：])[^（）()]*[)）]")
+_ANNOTATION_SPAN = re.compile(
+    r"[（(][^（）()]*(?:牵头|负责|责任单位|配合|单位[:：]|部门[:：])[^（）()]*[)）]"
+)
 
 
 def _strip_annotations(text: str) -> str:

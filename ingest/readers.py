@@ -96,9 +96,7 @@ def read_path(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
     except OSError as e:
         raise IngestError(f"cannot read file ({e.strerror})", path) from e
     if size > max_bytes:
-        raise FileTooLargeError(
-            f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB ingest limit", path
-        )
+        raise FileTooLargeError(_too_large(size, max_bytes), path)
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -118,10 +116,7 @@ def read_bytes(data: bytes, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
         IngestError: A subclass naming ``source`` and the problem.
     """
     if len(data) > max_bytes:
-        raise FileTooLargeError(
-            f"file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB ingest limit",
-            source,
-        )
+        raise FileTooLargeError(_too_large(len(data), max_bytes), source)
     if not data.strip():
         raise EmptyDocumentError("file is empty", source)
     fmt = detect_format(data, source)
@@ -131,6 +126,10 @@ def read_bytes(data: bytes, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     if not text.strip():
         raise EmptyDocumentError(f"no text found in this {fmt.value} file", source)
     return RawDocument(source=source, format=fmt, text=text, encoding=encoding)
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"file is {size / 2**20:.1f} MiB, over the {limit / 2**20:.0f} MiB ingest limit"
 
 
 def detect_format(data: bytes, source: str) -> DocumentFormat:
@@ -174,7 +173,7 @@ def _looks_binary(head: bytes) -> bool:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(head):
         return False
     if b"\x00" in head:
-        return True
+        return _utf16_guess(head) is None
     control = sum(1 for b in head if b < 9 or 13 < b < 32)
     return control > max(8, len(head) // 50)
 
@@ -196,6 +195,15 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
+def _utf16_guess(data: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when the bytes read as Chinese in that encoding, else None."""
+    even = data[: len(data) // 2 * 2]
+    for encoding in ("utf-16-le", "utf-16-be"):
+        if _chinese_score(even.decode(encoding, errors="replace")) > 0.5:
+            return encoding
+    return None
+
+
 def decode_text(data: bytes, source: str) -> tuple[str, str]:
     """Decode text bytes, detecting the encoding.
 
@@ -210,22 +218,35 @@ def decode_text(data: bytes, source: str) -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16-le" if data.startswith(b"\xff\xfe") else "utf-16-be"
         return _strict(data[2:], encoding, source), encoding
-    utf16 = _utf16_without_bom(data[:4096])
+    utf16 = _utf16_without_bom(data[:4096]) or (
+        _utf16_guess(data[:4096]) if b"\x00" in data else None
+    )
     if utf16:
         return _strict(data, utf16, source), utf16
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    # Not UTF-8. Chinese government text is then almost always GB18030/GBK/GB2312, sometimes Big5.
-    for encoding in ("gb18030", "big5"):
+    # Not UTF-8. Chinese government text is then almost always GB18030/GBK/GB2312, sometimes Big5,
+    # or UTF-16 without a mark (all-CJK UTF-16 has no NUL bytes to give it away). Decode with
+    # each and keep the one that reads most like Chinese.
+    best: tuple[float, str, str] | None = None
+    for encoding in _CANDIDATES:
+        if encoding.startswith("utf-16") and len(data) % 2:
+            continue
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if _plausible_chinese(text):
-            return text, encoding
+        score = _chinese_score(text)
+        if score > 0.3 and (best is None or score > best[0]):
+            best = (score, text, encoding)
+    if best is not None:
+        return best[1], best[2]
     return _decode_with_charset_normalizer(data, source)
+
+
+_CANDIDATES = ("gb18030", "utf-16-le", "utf-16-be", "big5")
 
 
 def _decode_with_charset_normalizer(data: bytes, source: str) -> tuple[str, str]:
@@ -250,17 +271,20 @@ def _strict(data: bytes, encoding: str, source: str) -> str:
         raise DecodeError(f"invalid {encoding} at byte {e.start}", source) from e
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_PRIVATE_OR_RARE = re.compile(r"[\ue000-\uf8ff\u3400-\u4dbf\U00020000-\U0002ffff]")
+_CJK = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
+_PRIVATE_OR_RARE = re.compile(r"[\ue000-\uf8ff\u3400-\u4dbf\U00020000-\U0002ffff\u0080-\u024f]")
 
 
-def _plausible_chinese(text: str) -> bool:
-    """True when decoded text reads as Chinese: common CJK characters, few rare or private ones."""
-    cjk = len(_CJK.findall(text))
-    if cjk < 2:
-        return False
-    rare = len(_PRIVATE_OR_RARE.findall(text))
-    return rare <= cjk * 0.02
+def _chinese_score(text: str) -> float:
+    """Share of common CJK characters and punctuation among non-space characters, less a
+    penalty for rare, private-use and Latin-1 characters that wrong decodings produce."""
+    sample = "".join(text[:20000].split())
+    if not sample:
+        return 0.0
+    common = len(_CJK.findall(sample))
+    rare = len(_PRIVATE_OR_RARE.findall(sample))
+    ascii_letters = sum(1 for ch in sample if ch.isascii())
+    return (common - 5 * rare) / max(1, len(sample) - ascii_letters // 2)
 
 
 def _plausible_text(text: str) -> bool:
@@ -275,10 +299,10 @@ def _read_text(data: bytes, source: str) -> tuple[str, str | None]:
 
 
 def _read_html(data: bytes, source: str) -> tuple[str, str | None]:
-    from selectolax.parser import HTMLParser
+    from selectolax.lexbor import LexborHTMLParser
 
     text, encoding = decode_text(data, source)
-    tree = HTMLParser(text)
+    tree = LexborHTMLParser(text)
     for node in tree.css("script, style, noscript, nav, header, footer, iframe, svg, form"):
         node.decompose()
     body = tree.body or tree.root

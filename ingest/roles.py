@@ -52,7 +52,9 @@ _RESPONSIBLE_FORM = re.compile(
     r"^(?P<units>[^。！？:：]+?)(?:按职责分工|按职能分工|按照职责分工|分别|共同)?"
     r"(?:负责落实|负责|落实)[。.]?$"
 )
-_PERSON_KEYS = re.compile(r"(?:牵头领导|责任领导|分管领导|责任人|联系人|完成时限|时间节点|完成时间)[:：]")
+_PERSON_KEYS = re.compile(
+    r"(?:牵头领导|责任领导|分管领导|责任人|联系人|完成时限|时间节点|完成时间)[:：]"
+)
 
 
 @dataclass(frozen=True, slots=True)

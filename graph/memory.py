@@ -1,0 +1,713 @@
+"""The embedded graph store: networkx in memory, policies persisted as JSON files.
+
+On disk (``<directory>/``): ``policies/<policy id>.json`` for each stored policy, written once
+(ids are content hashes), and ``manifest.json`` listing the stored ids. Every write goes to a
+temporary file that is renamed into place, and the manifest is replaced last, so a process killed
+mid-write leaves the previous manifest, which only names complete policy files. Replacing one
+policy writes one policy file and the manifest; the other policies' files are not touched.
+
+The graph itself is derived from the stored policies and built on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import networkx as nx
+
+from graph import schema
+from graph.base import (
+    ClauseRecord,
+    CollaborationEdge,
+    GraphEdge,
+    GraphNode,
+    JurisdictionSummary,
+    Page,
+    PolicySummary,
+    StoreStats,
+    Subgraph,
+    UnitSummary,
+    WriteResult,
+)
+from graph.views import (
+    clause_properties,
+    clause_sort_key,
+    collaboration_pairs,
+    graph_node,
+    jurisdiction_chain,
+    jurisdiction_from_properties,
+    jurisdiction_properties,
+    node_sort_key,
+    policy_properties,
+    policy_sort_key,
+    section_properties,
+    stub_properties,
+    unit_properties,
+    unit_sort_key,
+)
+from ingest.errors import StoreCorruptError
+from ingest.ids import stub_policy_id
+from ingest.model import Clause, Jurisdiction, Policy, Role, Unit, UnitKind
+from ingest.serialize import policy_from_dict, policy_to_dict
+from ingest.storage import atomic_write_json, remove_quietly
+
+logger = logging.getLogger(__name__)
+
+MANIFEST_VERSION = 1
+
+
+class MemoryGraphStore:
+    """A :class:`~graph.base.GraphStore` on networkx, persisted under ``directory``.
+
+    Args:
+        directory: Where policies and the manifest live; None keeps everything in memory only.
+    """
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self._directory = directory
+        self._lock = threading.RLock()
+        self._loaded = False
+        self._generation = 0
+        self._graph = nx.DiGraph()
+        self._policies: dict[str, Policy] = {}
+        self._by_doc_number: dict[str, set[str]] = defaultdict(set)
+        self._by_title: dict[str, set[str]] = defaultdict(set)
+        self._by_source: dict[str, str] = {}
+        self._by_unit_name: dict[str, set[str]] = defaultdict(set)
+        # Policy id -> the policy ids its citations point to, in citation order.
+        self._cites: dict[str, list[str]] = {}
+
+    # -- persistence ---------------------------------------------------------------------------
+
+    @property
+    def directory(self) -> Path | None:
+        """Where the store persists, or None for a memory-only store."""
+        return self._directory
+
+    def _manifest_path(self) -> Path:
+        assert self._directory is not None
+        return self._directory / "manifest.json"
+
+    def _policy_path(self, policy_id: str) -> Path:
+        assert self._directory is not None
+        return self._directory / "policies" / f"{policy_id}.json"
+
+    def _ensure_loaded(self) -> None:
+        if self._loaded:
+            return
+        with self._lock:
+            if self._loaded:
+                return
+            if self._directory is not None and self._manifest_path().exists():
+                self._load()
+            self._loaded = True
+
+    def _load(self) -> None:
+        try:
+            manifest = json.loads(self._manifest_path().read_text(encoding="utf-8"))
+            ids = manifest["policies"]
+            self._generation = int(manifest["generation"])
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise StoreCorruptError(
+                f"cannot read graph manifest {self._manifest_path()}: {e}"
+            ) from e
+        for policy_id in ids:
+            path = self._policy_path(policy_id)
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as e:
+                raise StoreCorruptError(f"cannot read stored policy {path}: {e}") from e
+            self._add(policy_from_dict(data))
+        logger.info("loaded %d policies from %s", len(ids), self._directory)
+
+    def _persist(self, written: Iterable[Policy], removed: Iterable[str]) -> None:
+        if self._directory is None:
+            return
+        for policy in written:
+            path = self._policy_path(policy.id)
+            if not path.exists():
+                atomic_write_json(path, policy_to_dict(policy))
+        self._generation += 1
+        atomic_write_json(
+            self._manifest_path(),
+            {
+                "version": MANIFEST_VERSION,
+                "generation": self._generation,
+                "policies": sorted(self._policies),
+            },
+        )
+        for policy_id in removed:
+            if policy_id not in self._policies:
+                remove_quietly(self._policy_path(policy_id))
+
+    def reload_if_changed(self) -> bool:
+        """Reload when another process has committed a newer manifest; True if it reloaded."""
+        if self._directory is None or not self._manifest_path().exists():
+            return False
+        try:
+            generation = int(
+                json.loads(self._manifest_path().read_text(encoding="utf-8"))["generation"]
+            )
+        except (OSError, ValueError, KeyError) as e:
+            raise StoreCorruptError(f"cannot read graph manifest: {e}") from e
+        with self._lock:
+            if self._loaded and generation == self._generation:
+                return False
+            self.__init__(self._directory)  # type: ignore[misc]
+            self._ensure_loaded()
+            return True
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def write_policies(self, policies: Sequence[Policy]) -> list[WriteResult]:
+        """Store policies, replacing earlier versions; see :class:`~graph.base.GraphStore`."""
+        self._ensure_loaded()
+        results: list[WriteResult] = []
+        written: list[Policy] = []
+        removed: list[str] = []
+        with self._lock:
+            for policy in policies:
+                if policy.id in self._policies:
+                    results.append(WriteResult(policy.id, unchanged=True))
+                    continue
+                old_versions = self._versions_of(policy)
+                for old in old_versions:
+                    self._remove(old)
+                    removed.append(old)
+                self._add(policy)
+                written.append(policy)
+                results.append(WriteResult(policy.id, replaced=tuple(old_versions)))
+            if written or removed:
+                self._persist(written, removed)
+        return results
+
+    def delete_policy(self, policy_id: str) -> bool:
+        """Remove a stored policy and what only it named."""
+        self._ensure_loaded()
+        with self._lock:
+            if policy_id not in self._policies:
+                return False
+            self._remove(policy_id)
+            self._persist([], [policy_id])
+            return True
+
+    def _versions_of(self, policy: Policy) -> list[str]:
+        return sorted(
+            other.id
+            for other in self._candidates_replaced_by(policy)
+            if schema.replaces(policy, other.source, other.doc_number, other.jurisdiction.name)
+        )
+
+    def _candidates_replaced_by(self, policy: Policy) -> list[Policy]:
+        ids = set(self._by_doc_number.get(policy.doc_number or "", ()))
+        if policy.source in self._by_source:
+            ids.add(self._by_source[policy.source])
+        return [self._policies[i] for i in ids]
+
+    def _add(self, policy: Policy) -> None:
+        g = self._graph
+        self._policies[policy.id] = policy
+        self._by_source[policy.source] = policy.id
+        if policy.doc_number:
+            self._by_doc_number[policy.doc_number].add(policy.id)
+        self._by_title[schema.title_key(policy.title)].add(policy.id)
+        if g.has_node(policy.id):  # it was a stub
+            g.nodes[policy.id].clear()
+        g.add_node(policy.id, label=schema.POLICY, props=policy_properties(policy))
+        self._add_jurisdiction(policy.jurisdiction)
+        g.add_edge(
+            policy.id, _jurisdiction_node(policy.jurisdiction.name), type=schema.IN_JURISDICTION
+        )
+        for section in policy.sections:
+            g.add_node(
+                section.id, label=schema.SECTION, props=section_properties(section), obj=section
+            )
+            g.add_edge(policy.id, section.id, type=schema.HAS_SECTION, order=section.order)
+        units = {unit.name: unit for unit in policy.units}
+        for unit in policy.units:
+            self._add_unit_naming(policy.id, unit)
+        for clause in policy.clauses:
+            g.add_node(clause.id, label=schema.CLAUSE, props=clause_properties(clause), obj=clause)
+            g.add_edge(
+                clause.section_id or policy.id,
+                clause.id,
+                type=schema.HAS_CLAUSE,
+                order=clause.order,
+            )
+            for name in clause.lead_units:
+                g.add_edge(units[name].id, clause.id, type=schema.LEADS)
+            for name in clause.responsible_units:
+                g.add_edge(units[name].id, clause.id, type=schema.RESPONSIBLE_FOR)
+            for name in clause.mentioned_units:
+                g.add_edge(clause.id, units[name].id, type=schema.MENTIONS)
+        self._resolve_citations(policy)
+        self._adopt_stubs(policy)
+
+    def _add_unit_naming(self, policy_id: str, unit: Unit) -> None:
+        g = self._graph
+        if not g.has_node(unit.id):
+            g.add_node(unit.id, label=schema.UNIT, props=unit_properties(unit), obj=unit)
+            g.add_edge(unit.id, _jurisdiction_node(unit.jurisdiction), type=schema.IN_JURISDICTION)
+        g.add_edge(policy_id, unit.id, type=schema.NAMES, aliases=unit.aliases)
+        self._refresh_aliases(unit.id)
+
+    def _refresh_aliases(self, unit_id: str) -> None:
+        """A unit's aliases are those the policies naming it use (NAMES edges)."""
+        g = self._graph
+        aliases = sorted(
+            {
+                a
+                for _, _, d in g.in_edges(unit_id, data=True)
+                if d["type"] == schema.NAMES
+                for a in d["aliases"]
+            }
+        )
+        node = g.nodes[unit_id]
+        old = node["obj"]
+        for name in node["props"]["aliases"]:
+            self._by_unit_name[name].discard(unit_id)
+        unit = Unit(old.id, old.name, old.jurisdiction, tuple(aliases), old.level, old.kind)
+        node["obj"], node["props"] = unit, unit_properties(unit)
+        for name in (unit.name, *aliases):
+            self._by_unit_name[name].add(unit_id)
+
+    def _add_jurisdiction(self, place: Jurisdiction) -> None:
+        g = self._graph
+        child: str | None = None
+        for link in jurisdiction_chain(place):
+            node = _jurisdiction_node(link.name)
+            if not g.has_node(node):
+                g.add_node(
+                    node, label=schema.JURISDICTION, props=jurisdiction_properties(link), obj=link
+                )
+            if child is not None:
+                g.add_edge(child, node, type=schema.PART_OF)
+            child = node
+
+    def _resolve_citations(self, policy: Policy) -> None:
+        g = self._graph
+        targets: list[str] = []
+        for citation in policy.citations:
+            target = self._find_cited(citation.title, citation.doc_number, exclude=policy.id)
+            if target is None:
+                target = stub_policy_id(citation.title, citation.doc_number)
+                if not g.has_node(target):
+                    props = stub_properties(target, citation.title, citation.doc_number)
+                    g.add_node(target, label=schema.POLICY, props=props)
+            if target not in targets:
+                targets.append(target)
+                g.add_edge(policy.id, target, type=schema.CITES, order=len(targets) - 1)
+        self._cites[policy.id] = targets
+
+    def _find_cited(self, title: str | None, doc_number: str | None, exclude: str) -> str | None:
+        if doc_number:
+            found = sorted(self._by_doc_number.get(doc_number, set()) - {exclude})
+            if found:
+                return found[0]
+        key = schema.title_key(title)
+        if not key:
+            return None
+        exact = sorted(self._by_title.get(key, set()) - {exclude})
+        if exact:
+            return exact[0]
+        if len(key) < 8:
+            return None
+        matching = sorted(
+            pid
+            for pkey, pids in self._by_title.items()
+            if schema.cited_title_matches(key, pkey)
+            for pid in pids
+            if pid != exclude
+        )
+        return matching[0] if matching else None
+
+    def _adopt_stubs(self, policy: Policy) -> None:
+        """Re-point citations that were waiting for ``policy`` as a stub."""
+        for citing_id, targets in list(self._cites.items()):
+            if citing_id == policy.id or not any(self._is_stub(t) for t in targets):
+                continue
+            citing = self._policies[citing_id]
+            if any(self._cited_is(c.title, c.doc_number, policy) for c in citing.citations):
+                self._clear_citations(citing_id)
+                self._resolve_citations(citing)
+
+    def _cited_is(self, title: str | None, doc_number: str | None, policy: Policy) -> bool:
+        if doc_number:
+            return doc_number == policy.doc_number
+        return schema.cited_title_matches(schema.title_key(title), schema.title_key(policy.title))
+
+    def _is_stub(self, node: str) -> bool:
+        return bool(self._graph.nodes[node]["props"]["stub"])
+
+    def _clear_citations(self, policy_id: str) -> None:
+        g = self._graph
+        for target in self._cites.pop(policy_id, []):
+            if g.has_edge(policy_id, target):
+                g.remove_edge(policy_id, target)
+            if self._is_stub(target) and g.in_degree(target) == 0:
+                g.remove_node(target)
+
+    def _remove(self, policy_id: str) -> None:
+        g = self._graph
+        policy = self._policies.pop(policy_id)
+        if self._by_source.get(policy.source) == policy_id:
+            del self._by_source[policy.source]
+        if policy.doc_number:
+            self._by_doc_number[policy.doc_number].discard(policy_id)
+        self._by_title[schema.title_key(policy.title)].discard(policy_id)
+        self._clear_citations(policy_id)
+        citing = sorted(src for src, targets in self._cites.items() if policy_id in targets)
+        g.remove_nodes_from([c.id for c in policy.clauses] + [s.id for s in policy.sections])
+        for unit in policy.units:
+            g.remove_edge(policy_id, unit.id)
+            if any(d["type"] == schema.NAMES for _, _, d in g.in_edges(unit.id, data=True)):
+                self._refresh_aliases(unit.id)
+            else:
+                for name in g.nodes[unit.id]["props"]["aliases"] + [unit.name]:
+                    self._by_unit_name[name].discard(unit.id)
+                g.remove_node(unit.id)
+        g.remove_node(policy_id)
+        self._prune_jurisdictions(policy.jurisdiction)
+        for citing_id in citing:
+            # They cited the removed policy: their citations fall back to stubs.
+            self._clear_citations(citing_id)
+            self._resolve_citations(self._policies[citing_id])
+
+    def _prune_jurisdictions(self, place: Jurisdiction) -> None:
+        g = self._graph
+        for link in jurisdiction_chain(place):
+            node = _jurisdiction_node(link.name)
+            if g.has_node(node) and g.in_degree(node) == 0:
+                g.remove_node(node)
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def get_policy(self, policy_id: str) -> Policy | None:
+        """The stored policy, or None."""
+        self._ensure_loaded()
+        return self._policies.get(policy_id)
+
+    def policy_ids(self) -> set[str]:
+        """Ids of stored policies."""
+        self._ensure_loaded()
+        return set(self._policies)
+
+    def policies(
+        self, offset: int = 0, limit: int = 50, jurisdiction: str | None = None
+    ) -> Page[PolicySummary]:
+        """Stored policies, paged."""
+        self._ensure_loaded()
+        summaries = [
+            _policy_summary(p)
+            for p in self._policies.values()
+            if jurisdiction is None or p.jurisdiction.name == jurisdiction
+        ]
+        summaries.sort(key=policy_sort_key)
+        return Page(tuple(summaries[offset : offset + limit]), len(summaries), offset, limit)
+
+    def clauses(self, clause_ids: Sequence[str]) -> list[ClauseRecord]:
+        """Clause records for ids, in order."""
+        self._ensure_loaded()
+        return [self._record(c) for c in clause_ids if self._label(c) == schema.CLAUSE]
+
+    def _record(self, clause_id: str, role: Role | None = None) -> ClauseRecord:
+        clause: Clause = self._graph.nodes[clause_id]["obj"]
+        policy = self._policies[clause.policy_id]
+        section_title = ""
+        if clause.section_id and self._graph.has_node(clause.section_id):
+            section_title = self._graph.nodes[clause.section_id]["obj"].title
+        return ClauseRecord(
+            clause=clause,
+            policy_title=policy.title,
+            doc_number=policy.doc_number,
+            jurisdiction=policy.jurisdiction.name,
+            section_title=section_title,
+            role=role,
+        )
+
+    def find_units(self, name: str, jurisdiction: str | None = None) -> list[Unit]:
+        """Units called ``name`` (canonical or alias)."""
+        self._ensure_loaded()
+        units = [self._unit(u) for u in self._by_unit_name.get(name, ())]
+        units = [u for u in units if jurisdiction is None or u.jurisdiction == jurisdiction]
+        return sorted(units, key=lambda u: (u.jurisdiction, u.name))
+
+    def _unit(self, unit_id: str) -> Unit:
+        unit: Unit = self._graph.nodes[unit_id]["obj"]
+        return unit
+
+    def _label(self, node_id: str) -> str | None:
+        node = self._graph.nodes.get(node_id)
+        return node["label"] if node is not None else None
+
+    def unit(self, unit_id: str) -> UnitSummary | None:
+        """One unit with counts, or None."""
+        self._ensure_loaded()
+        if self._label(unit_id) != schema.UNIT:
+            return None
+        return self._summary(unit_id)
+
+    def _summary(self, unit_id: str) -> UnitSummary:
+        g = self._graph
+        lead = responsible = mentions = policies = 0
+        for _, _, kind in g.out_edges(unit_id, data="type"):
+            if kind == schema.LEADS:
+                lead += 1
+            elif kind == schema.RESPONSIBLE_FOR:
+                responsible += 1
+        for _, _, kind in g.in_edges(unit_id, data="type"):
+            if kind == schema.MENTIONS:
+                mentions += 1
+            elif kind == schema.NAMES:
+                policies += 1
+        return UnitSummary(self._unit(unit_id), lead, responsible, mentions, policies)
+
+    def units(
+        self,
+        offset: int = 0,
+        limit: int = 50,
+        jurisdiction: str | None = None,
+        name_contains: str | None = None,
+    ) -> Page[UnitSummary]:
+        """Units ranked by tasks, paged."""
+        self._ensure_loaded()
+        summaries = [
+            self._summary(node)
+            for node, data in self._graph.nodes(data=True)
+            if data["label"] == schema.UNIT
+            and (jurisdiction is None or data["obj"].jurisdiction == jurisdiction)
+            and (name_contains is None or name_contains in data["obj"].name)
+        ]
+        summaries.sort(key=unit_sort_key)
+        return Page(tuple(summaries[offset : offset + limit]), len(summaries), offset, limit)
+
+    def unit_clauses(self, unit_id: str, role: Role | None = None) -> list[ClauseRecord]:
+        """Clauses of a unit by role."""
+        self._ensure_loaded()
+        g = self._graph
+        if self._label(unit_id) != schema.UNIT:
+            return []
+        records: list[ClauseRecord] = []
+        if role in (None, Role.LEAD, Role.RESPONSIBLE):
+            for _, clause_id, data in g.out_edges(unit_id, data=True):
+                edge_role = _ROLE_OF_EDGE.get(data["type"])
+                if edge_role is not None and (role is None or role is edge_role):
+                    records.append(self._record(clause_id, edge_role))
+        if role is Role.MENTION:
+            for clause_id, _, data in g.in_edges(unit_id, data=True):
+                if data["type"] == schema.MENTIONS:
+                    records.append(self._record(clause_id, Role.MENTION))
+        records.sort(key=clause_sort_key)
+        return records
+
+    def shared_clauses(self, unit_ids: Sequence[str]) -> list[ClauseRecord]:
+        """Clauses every unit leads or shares."""
+        self._ensure_loaded()
+        g = self._graph
+        if not unit_ids or any(self._label(u) != schema.UNIT for u in unit_ids):
+            return []
+        sets = [
+            {c for _, c, d in g.out_edges(u, data=True) if d["type"] in _ROLE_EDGES}
+            for u in unit_ids
+        ]
+        common = set.intersection(*sets)
+        records = [self._record(c) for c in common]
+        records.sort(key=clause_sort_key)
+        return records
+
+    def lead_units(self, clause_id: str) -> list[Unit]:
+        """Lead units of a clause in annotation order."""
+        self._ensure_loaded()
+        if self._label(clause_id) != schema.CLAUSE:
+            return []
+        clause: Clause = self._graph.nodes[clause_id]["obj"]
+        jurisdiction = self._policies[clause.policy_id].jurisdiction.name
+        return [self._unit(f"{jurisdiction}/{name}") for name in clause.lead_units]
+
+    def citations(self, policy_id: str) -> list[PolicySummary]:
+        """What a policy cites, in order."""
+        self._ensure_loaded()
+        return [self._policy_or_stub(t) for t in self._cites.get(policy_id, [])]
+
+    def cited_by(self, policy_id: str) -> list[PolicySummary]:
+        """Stored policies citing ``policy_id``."""
+        self._ensure_loaded()
+        if not self._graph.has_node(policy_id):
+            return []
+        summaries = [
+            _policy_summary(self._policies[src])
+            for src, _, d in self._graph.in_edges(policy_id, data=True)
+            if d["type"] == schema.CITES
+        ]
+        return sorted(summaries, key=lambda s: (s.title, s.id))
+
+    def _policy_or_stub(self, node_id: str) -> PolicySummary:
+        if node_id in self._policies:
+            return _policy_summary(self._policies[node_id])
+        props = self._graph.nodes[node_id]["props"]
+        return PolicySummary(
+            node_id, props["title"], props["doc_number"], None, None, None, None, True, 0
+        )
+
+    def workload(
+        self, jurisdiction: str | None = None, limit: int | None = None
+    ) -> list[UnitSummary]:
+        """Units ranked by tasks, placeholders excluded."""
+        self._ensure_loaded()
+        summaries = [
+            s
+            for s in self.units(0, 10**9, jurisdiction).items
+            if s.unit.kind is not UnitKind.PLACEHOLDER and s.tasks > 0
+        ]
+        return summaries[:limit] if limit is not None else summaries
+
+    def collaboration(
+        self,
+        jurisdiction: str | None = None,
+        unit_id: str | None = None,
+        min_weight: int = 1,
+        limit: int | None = None,
+    ) -> list[CollaborationEdge]:
+        """Unit pairs sharing clauses."""
+        self._ensure_loaded()
+        g = self._graph
+        clause_units: list[tuple[str, list[str]]] = []
+        for node, data in g.nodes(data=True):
+            if data["label"] != schema.CLAUSE:
+                continue
+            policy = self._policies[data["obj"].policy_id]
+            if jurisdiction is not None and policy.jurisdiction.name != jurisdiction:
+                continue
+            members = [
+                u
+                for u, _, d in g.in_edges(node, data=True)
+                if d["type"] in _ROLE_EDGES and g.nodes[u]["obj"].kind is not UnitKind.PLACEHOLDER
+            ]
+            clause_units.append((node, members))
+        return collaboration_pairs(clause_units, unit_id, min_weight, limit)
+
+    def neighborhood(self, node_id: str, depth: int = 1, limit: int = 300) -> Subgraph:
+        """Nodes within ``depth`` hops of ``node_id``."""
+        self._ensure_loaded()
+        g = self._graph
+        if not g.has_node(node_id):
+            return Subgraph((), ())
+        seen = [node_id]
+        seen_set = {node_id}
+        frontier = [node_id]
+        truncated = False
+        for _ in range(depth):
+            next_frontier: list[str] = []
+            for node in frontier:
+                neighbours = set(g.successors(node)) | set(g.predecessors(node))
+                for other in sorted(
+                    neighbours - seen_set, key=lambda n: node_sort_key(self._view_node(n))
+                ):
+                    if len(seen) >= limit:
+                        truncated = True
+                        break
+                    seen.append(other)
+                    seen_set.add(other)
+                    next_frontier.append(other)
+            frontier = next_frontier
+        nodes = tuple(self._view_node(n) for n in seen)
+        edges = tuple(
+            sorted(
+                (GraphEdge(s, t, d["type"]) for s, t, d in g.subgraph(seen).edges(data=True)),
+                key=lambda e: (e.source, e.target, e.type),
+            )
+        )
+        return Subgraph(nodes, edges, truncated)
+
+    def _view_node(self, node_id: str) -> GraphNode:
+        data = self._graph.nodes[node_id]
+        return graph_node(node_id, data["label"], data["props"])
+
+    def jurisdictions(self) -> list[JurisdictionSummary]:
+        """Jurisdictions holding policies."""
+        self._ensure_loaded()
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        places: dict[str, Jurisdiction] = {}
+        for policy in self._policies.values():
+            name = policy.jurisdiction.name
+            places.setdefault(name, policy.jurisdiction)
+            counts[name][0] += 1
+            counts[name][2] += len(policy.clauses)
+        for _, data in self._graph.nodes(data=True):
+            if data["label"] == schema.UNIT:
+                name = data["obj"].jurisdiction
+                if name in counts:
+                    counts[name][1] += 1
+        return [
+            JurisdictionSummary(
+                _stored_jurisdiction(self._graph, name, places[name]), *counts[name]
+            )
+            for name in sorted(counts)
+        ]
+
+    def stats(self) -> StoreStats:
+        """Counts of nodes and relationships."""
+        self._ensure_loaded()
+        labels: dict[str, int] = defaultdict(int)
+        stubs = 0
+        for _, data in self._graph.nodes(data=True):
+            labels[data["label"]] += 1
+            if data["label"] == schema.POLICY and data["props"]["stub"]:
+                stubs += 1
+        relationships: dict[str, int] = defaultdict(int)
+        for _, _, kind in self._graph.edges(data="type"):
+            relationships[kind] += 1
+        return StoreStats(
+            policies=labels[schema.POLICY] - stubs,
+            stub_policies=stubs,
+            sections=labels[schema.SECTION],
+            clauses=labels[schema.CLAUSE],
+            units=labels[schema.UNIT],
+            jurisdictions=labels[schema.JURISDICTION],
+            relationships=dict(sorted(relationships.items())),
+        )
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """A copy of the graph with plain properties, for analytics and export."""
+        self._ensure_loaded()
+        out = nx.MultiDiGraph()
+        for node, data in self._graph.nodes(data=True):
+            out.add_node(node, label=data["label"], **data["props"])
+        for source, target, kind in self._graph.edges(data="type"):
+            out.add_edge(source, target, type=kind)
+        return out
+
+    def close(self) -> None:
+        """Nothing to release; kept for the protocol."""
+
+
+_ROLE_EDGES = {schema.LEADS, schema.RESPONSIBLE_FOR}
+_ROLE_OF_EDGE = {schema.LEADS: Role.LEAD, schema.RESPONSIBLE_FOR: Role.RESPONSIBLE}
+
+
+def _jurisdiction_node(name: str) -> str:
+    return f"J:{name}"
+
+
+def _stored_jurisdiction(g: nx.DiGraph, name: str, fallback: Jurisdiction) -> Jurisdiction:
+    node = g.nodes.get(_jurisdiction_node(name))
+    return jurisdiction_from_properties(node["props"]) if node else fallback
+
+
+def _policy_summary(policy: Policy) -> PolicySummary:
+    return PolicySummary(
+        id=policy.id,
+        title=policy.title,
+        doc_number=policy.doc_number,
+        issuer=policy.issuer,
+        date=policy.date,
+        jurisdiction=policy.jurisdiction.name,
+        source=policy.source,
+        stub=False,
+        clause_count=len(policy.clauses),
+    )

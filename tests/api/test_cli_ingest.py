@@ -1,0 +1,118 @@
+"""The CLI as a user runs it: ingest a batch with bad files in it, stats, re-ingest, replace."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPUS, SEED
+from tests.documents import blank_pdf_bytes, docx_bytes, zip_bomb_docx
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``policykg`` command the way a user would."""
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+        check=False,
+        env=env,
+    )
+
+
+@pytest.fixture
+def batch(tmp_path: Path) -> Path:
+    """A folder of good documents and one of each kind of bad input."""
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    shutil.copy(SEED, folder / "seed.txt")
+    shutil.copy(CORPUS / "dev" / "012.txt", folder / "012.txt")
+    (folder / "gbk.txt").write_bytes(
+        (CORPUS / "dev" / "017.txt").read_text(encoding="utf-8").encode("gbk")
+    )
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 40)
+    (folder / "notes.md").write_bytes(b"\x81\x30" + "中文".encode() + b"\xff\xfe\xfd" * 50)
+    (folder / "cut.docx").write_bytes(docx_bytes(["一、总则"])[:600])
+    (folder / "scan.pdf").write_bytes(blank_pdf_bytes())
+    (folder / "bomb.docx").write_bytes(zip_bomb_docx())
+    with (folder / "huge.txt").open("wb") as f:
+        f.truncate(200 * 1024 * 1024)
+    return folder
+
+
+def test_bad_files_are_reported_one_line_each_and_the_rest_ingested(
+    batch: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    result = run("--data-dir", str(data), "ingest", str(batch))
+    assert result.returncode == 1, result.stderr
+    failures = [line for line in result.stderr.splitlines() if line.startswith("failed:")]
+    assert len(failures) == 7, result.stderr
+    for name in (
+        "empty.txt",
+        "binary.txt",
+        "notes.md",
+        "cut.docx",
+        "scan.pdf",
+        "bomb.docx",
+        "huge.txt",
+    ):
+        assert sum(name in line for line in failures) == 1, name
+    assert "3 stored" in result.stdout
+    stats = json.loads(run("stats", "--data-dir", str(data), "--json").stdout)
+    assert stats["policies"] == 3
+    assert stats["clauses"] == 19 + 31 + 15
+
+
+def test_reingest_changes_nothing_and_a_changed_file_replaces_its_old_version(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    doc = tmp_path / "seed.txt"
+    shutil.copy(SEED, doc)
+    first = json.loads(run("ingest", str(doc), "--data-dir", str(data), "--json").stdout)
+    assert (first["added"], first["unchanged"]) == (1, 0)
+    manifest = (data / "graph" / "manifest.json").read_bytes()
+    again = json.loads(run("ingest", str(doc), "--data-dir", str(data), "--json").stdout)
+    assert (again["added"], again["unchanged"]) == (0, 1)
+    assert (data / "graph" / "manifest.json").read_bytes() == manifest
+    doc.write_text(
+        doc.read_text(encoding="utf-8").replace("县商务局", "县商务和投资促进局"), encoding="utf-8"
+    )
+    changed = json.loads(run("ingest", str(doc), "--data-dir", str(data), "--json").stdout)
+    assert (changed["added"], changed["replaced"]) == (1, 1)
+    stats = json.loads(run("stats", "--data-dir", str(data), "--json").stdout)
+    assert stats["policies"] == 1
+    assert len(list((data / "graph" / "policies").glob("*.json"))) == 1
+
+
+def test_jurisdiction_option_sets_the_batch_jurisdiction(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    run("ingest", str(SEED), "-d", str(data), "--jurisdiction", "松江区")
+    stats = json.loads(run("stats", "-d", str(data), "--json").stdout)
+    assert [j["name"] for j in stats["jurisdictions"]] == ["上海市松江区"]
+
+
+def test_help_explains_the_commands() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for word in ("ingest", "stats", "--data-dir"):
+        assert word in result.stdout
+    ingest_help = run("ingest", "--help").stdout
+    assert "--jurisdiction" in ingest_help and "replaces its old version" in ingest_help
+
+
+def test_no_documents_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("ingest", str(tmp_path), "-d", str(tmp_path / "data"))
+    assert result.returncode == 2
+    assert "no documents found" in result.stderr

@@ -1,0 +1,53 @@
+"""Extraction quality against the hand-checked gold files (targets of the ingest issue)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.evaluation import DocumentScore, Score, load_gold, score_policy
+from ingest.parser import parse_document
+from ingest.readers import read_path
+from tests.conftest import FIXTURES
+
+GOLD = sorted((FIXTURES / "gold").glob("*.json"))
+
+
+def _score(path: Path) -> DocumentScore:
+    gold = load_gold(path)
+    policy = parse_document(read_path(FIXTURES / str(gold["fixture"])))
+    return score_policy(path.stem, policy, gold)
+
+
+def test_there_is_gold_for_the_seed_and_at_least_six_annotated_dev_documents() -> None:
+    names = {p.stem for p in GOLD}
+    assert "seed" in names
+    assert len({n for n in names if n.startswith("dev_")}) >= 6
+
+
+@pytest.mark.parametrize("path", GOLD, ids=[p.stem for p in GOLD])
+def test_each_document_meets_the_role_target(path: Path) -> None:
+    score = _score(path)
+    assert score.roles.f1 >= (0.98 if path.stem == "seed" else 0.9), score.errors
+    assert score.clauses.f1 >= 0.9, score.errors
+
+
+def test_overall_role_f1_is_at_least_095() -> None:
+    scores = [_score(p) for p in GOLD]
+    roles = sum((s.roles for s in scores), Score(0, 0, 0))
+    clauses = sum((s.clauses for s in scores), Score(0, 0, 0))
+    assert roles.f1 >= 0.95
+    assert clauses.f1 >= 0.95
+
+
+def test_scoring_counts_a_wrong_role_against_precision(seed_policy) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    gold = load_gold(FIXTURES / "gold" / "seed.json")
+    first = seed_policy.clauses[0]
+    broken = dataclasses.replace(first, lead_units=("县商务局",))
+    policy = dataclasses.replace(seed_policy, clauses=(broken, *seed_policy.clauses[1:]))
+    score = score_policy("seed", policy, gold)
+    assert score.roles.precision < 1.0 and score.roles.recall < 1.0
+    assert "missed role (0, '县委编办', 'lead')" in score.errors
