@@ -13,7 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from api.settings import Settings
-from api.workspace import IngestReport, Workspace
+from api.workspace import IngestReport, open_workspace
+from ingest.errors import PolicyKGError
 from ingest.pipeline import ParseResult, find_documents
 
 app = typer.Typer(
@@ -62,11 +63,6 @@ def settings_for(data_dir: Path | None) -> Settings:
     if chosen is not None:
         settings = settings.model_copy(update={"data_dir": chosen})
     return settings
-
-
-def open_workspace(settings: Settings) -> Workspace:
-    """The workspace the settings describe."""
-    return Workspace(settings.data_dir, max_file_bytes=settings.max_file_bytes)
 
 
 @app.command()
@@ -212,10 +208,238 @@ def stats(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
         out.print(by_place)
 
 
+@app.command()
+def units(
+    jurisdiction: Annotated[
+        str | None, typer.Option("--jurisdiction", "-j", help="Only this jurisdiction.")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Only units whose name contains this.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many to list.")] = 30,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List units by workload: clauses they lead and share, mentions, policies naming them."""
+    workspace = open_workspace(settings_for(data_dir))
+    page = workspace.graph.units(0, limit, jurisdiction=jurisdiction, name_contains=name)
+    if as_json:
+        out.print_json(
+            data={
+                "total": page.total,
+                "units": [
+                    {
+                        "id": u.unit.id,
+                        "name": u.unit.name,
+                        "jurisdiction": u.unit.jurisdiction,
+                        "kind": u.unit.kind.value,
+                        "lead": u.lead,
+                        "responsible": u.responsible,
+                        "mentions": u.mentions,
+                        "policies": u.policies,
+                    }
+                    for u in page.items
+                ],
+            }
+        )
+        return
+    table = Table(
+        "unit",
+        "jurisdiction",
+        "kind",
+        "lead",
+        "responsible",
+        "mentions",
+        "policies",
+        title=f"{page.total} units",
+    )
+    for u in page.items:
+        table.add_row(
+            u.unit.name,
+            u.unit.jurisdiction,
+            u.unit.kind.value,
+            str(u.lead),
+            str(u.responsible),
+            str(u.mentions),
+            str(u.policies),
+        )
+    out.print(table)
+
+
+@app.command()
+def analyze(
+    jurisdiction: Annotated[
+        str | None, typer.Option("--jurisdiction", "-j", help="Only this jurisdiction.")
+    ] = None,
+    top: Annotated[int, typer.Option(help="Rows per ranking.")] = 15,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Workload ranking, centrality in the collaboration network, and communities of units."""
+    from graph.analysis import (
+        collaboration_graph,
+        unit_centrality,
+        unit_communities,
+        workload_ranking,
+    )
+
+    workspace = open_workspace(settings_for(data_dir))
+    ranking = workload_ranking(workspace.graph, jurisdiction, top)
+    network = collaboration_graph(workspace.graph, jurisdiction)
+    central = unit_centrality(network, top)
+    groups = unit_communities(network)
+    if as_json:
+        out.print_json(
+            data={
+                "workload": [
+                    {
+                        "unit": r.unit.name,
+                        "jurisdiction": r.unit.jurisdiction,
+                        "lead": r.lead,
+                        "responsible": r.responsible,
+                    }
+                    for r in ranking
+                ],
+                "centrality": [_as_dict(c) for c in central],
+                "communities": [
+                    {"units": list(c.names), "shared_clauses": c.internal_weight} for c in groups
+                ],
+            }
+        )
+        return
+    table = Table("unit", "jurisdiction", "lead", "responsible", title="Workload")
+    for r in ranking:
+        table.add_row(r.unit.name, r.unit.jurisdiction, str(r.lead), str(r.responsible))
+    out.print(table)
+    table = Table(
+        "unit", "partners", "shared clauses", "betweenness", "pagerank", title="Centrality"
+    )
+    for c in central:
+        table.add_row(
+            c.name,
+            str(c.partners),
+            str(c.shared_clauses),
+            f"{c.betweenness:.3f}",
+            f"{c.pagerank:.3f}",
+        )
+    out.print(table)
+    for i, group in enumerate(groups[:10], start=1):
+        out.print(f"community {i} ({len(group.units)} units): " + "、".join(group.names[:12]))
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(value)
+
+
+@app.command()
+def export(
+    output: Annotated[
+        Path, typer.Argument(help="File to write: .graphml, .gexf (Gephi) or .json.")
+    ],
+    graph: Annotated[
+        str,
+        typer.Option(
+            "--graph", help="full: every node and relationship; collaboration: units only."
+        ),
+    ] = "full",
+    jurisdiction: Annotated[
+        str | None,
+        typer.Option("--jurisdiction", "-j", help="Collaboration graph of this jurisdiction."),
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="graphml, gexf or json (default: extension).")
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Export the graph for Gephi (GEXF), Cytoscape/yEd (GraphML) or notebooks (JSON)."""
+    from graph.analysis import collaboration_graph
+    from graph.export import export_graph
+
+    workspace = open_workspace(settings_for(data_dir))
+    if graph == "collaboration":
+        network = collaboration_graph(workspace.graph, jurisdiction)
+    elif graph == "full":
+        network = workspace.graph.to_networkx()
+    else:
+        err.print(f"[red]error:[/] --graph must be full or collaboration, not {graph!r}")
+        raise typer.Exit(2)
+    try:
+        written = export_graph(network, output, fmt)
+    except ValueError as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(2) from e
+    out.print(
+        f"Wrote {network.number_of_nodes()} nodes and {network.number_of_edges()} edges to {output} ({written})."
+    )
+
+
+@app.command("neo4j-sync")
+def neo4j_sync(
+    uri: Annotated[str | None, typer.Option(help="Bolt URI (default POLICYKG_NEO4J_URI).")] = None,
+    user: Annotated[str | None, typer.Option(help="User (default POLICYKG_NEO4J_USER).")] = None,
+    password: Annotated[
+        str | None, typer.Option(help="Password (default POLICYKG_NEO4J_PASSWORD).")
+    ] = None,
+    database: Annotated[
+        str | None, typer.Option(help="Database (default: the server's default).")
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Load the embedded store's policies into a Neo4j database (open it in Neo4j Browser).
+
+    Idempotent: policies already in Neo4j are left as they are, earlier versions are replaced.
+    """
+    from graph.neo4j import connect
+
+    from graph.memory import MemoryGraphStore
+
+    settings = settings_for(data_dir)
+    target_uri = uri or settings.neo4j_uri
+    if not target_uri:
+        err.print("[red]error:[/] give --uri or set POLICYKG_NEO4J_URI")
+        raise typer.Exit(2)
+    source = MemoryGraphStore(settings.data_dir / "graph")
+    target = connect(
+        target_uri,
+        user if user is not None else settings.neo4j_user,
+        password if password is not None else settings.neo4j_password.get_secret_value(),
+        database=database or settings.neo4j_database,
+        timeout=settings.neo4j_timeout,
+    )
+    ids = sorted(source.policy_ids())
+    written = unchanged = 0
+    with Progress(
+        TextColumn("[bold]neo4j-sync[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("sync", total=len(ids))
+        for start in range(0, len(ids), 50):
+            batch = [p for i in ids[start : start + 50] if (p := source.get_policy(i)) is not None]
+            for result in target.write_policies(batch):
+                unchanged += result.unchanged
+                written += not result.unchanged
+            progress.update(task, advance=len(batch))
+    stats = target.stats()
+    target.close()
+    out.print(
+        f"Synced {len(ids)} policies to {target_uri}: {written} written, {unchanged} already there. "
+        f"Neo4j now holds {stats.policies} policies, {stats.clauses} clauses, {stats.units} units."
+    )
+
+
 def main() -> None:
     """Entry point of the ``policykg`` command."""
     try:
         app()
+    except PolicyKGError as e:
+        err.print(f"[red]error:[/] {e}")
+        sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from api.settings import Settings
 from graph.base import GraphStore, WriteResult
 from graph.memory import MemoryGraphStore
 from ingest.errors import IngestError
@@ -51,6 +52,32 @@ class IngestReport:
     def documents(self) -> int:
         """Documents that parsed."""
         return len(self.added) + len(self.unchanged)
+
+
+def graph_store_for(settings: Settings) -> GraphStore:
+    """The graph backend the settings choose: Neo4j when a URI is set, else the embedded store.
+
+    Raises:
+        StoreUnavailableError: When Neo4j is configured but cannot be reached.
+    """
+    if settings.neo4j_uri:
+        from graph.neo4j import connect
+
+        return connect(
+            settings.neo4j_uri,
+            settings.neo4j_user,
+            settings.neo4j_password.get_secret_value(),
+            database=settings.neo4j_database,
+            timeout=settings.neo4j_timeout,
+        )
+    return MemoryGraphStore(settings.data_dir / "graph")
+
+
+def open_workspace(settings: Settings) -> Workspace:
+    """The workspace the settings describe (backends chosen once, here)."""
+    return Workspace(
+        settings.data_dir, graph_store_for(settings), max_file_bytes=settings.max_file_bytes
+    )
 
 
 class Workspace:

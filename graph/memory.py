@@ -38,6 +38,7 @@ from graph.views import (
     clause_properties,
     clause_sort_key,
     collaboration_pairs,
+    display_name,
     graph_node,
     jurisdiction_chain,
     jurisdiction_from_properties,
@@ -77,6 +78,12 @@ class MemoryGraphStore:
         self._policies: dict[str, Policy] = {}
         self._by_doc_number: dict[str, set[str]] = defaultdict(set)
         self._by_title: dict[str, set[str]] = defaultdict(set)
+        # Every suffix (8+ characters) of each stored title: a citation that leaves out the issuer
+        # (《关于…的意见》) finds 中共X委 X人民政府关于…的意见 here.
+        self._by_title_suffix: dict[str, set[str]] = defaultdict(set)
+        # Citing policies by the 文号 and title keys of their citations.
+        self._citing_by_number: dict[str, set[str]] = defaultdict(set)
+        self._citing_by_title: dict[str, set[str]] = defaultdict(set)
         self._by_source: dict[str, str] = {}
         self._by_unit_name: dict[str, set[str]] = defaultdict(set)
         # Policy id -> the policy ids its citations point to, in citation order.
@@ -216,6 +223,13 @@ class MemoryGraphStore:
         if policy.doc_number:
             self._by_doc_number[policy.doc_number].add(policy.id)
         self._by_title[schema.title_key(policy.title)].add(policy.id)
+        for suffix in _suffixes(schema.title_key(policy.title)):
+            self._by_title_suffix[suffix].add(policy.id)
+        for citation in policy.citations:
+            if citation.doc_number:
+                self._citing_by_number[citation.doc_number].add(policy.id)
+            if citation.title:
+                self._citing_by_title[schema.title_key(citation.title)].add(policy.id)
         if g.has_node(policy.id):  # it was a stub
             g.nodes[policy.id].clear()
         g.add_node(policy.id, label=schema.POLICY, props=policy_properties(policy))
@@ -317,29 +331,25 @@ class MemoryGraphStore:
             return exact[0]
         if len(key) < 8:
             return None
-        matching = sorted(
-            pid
-            for pkey, pids in self._by_title.items()
-            if schema.cited_title_matches(key, pkey)
-            for pid in pids
-            if pid != exclude
-        )
+        matching = sorted(self._by_title_suffix.get(key, set()) - {exclude})
         return matching[0] if matching else None
 
     def _adopt_stubs(self, policy: Policy) -> None:
-        """Re-point citations that were waiting for ``policy`` as a stub."""
-        for citing_id, targets in list(self._cites.items()):
-            if citing_id == policy.id or not any(self._is_stub(t) for t in targets):
-                continue
-            citing = self._policies[citing_id]
-            if any(self._cited_is(c.title, c.doc_number, policy) for c in citing.citations):
-                self._clear_citations(citing_id)
-                self._resolve_citations(citing)
+        """Re-resolve the citations that may now point to ``policy``.
 
-    def _cited_is(self, title: str | None, doc_number: str | None, policy: Policy) -> bool:
-        if doc_number:
-            return doc_number == policy.doc_number
-        return schema.cited_title_matches(schema.title_key(title), schema.title_key(policy.title))
+        Every policy citing its 文号, its title, or a tail of its title is resolved again, so
+        the result does not depend on the order in which policies were written.
+        """
+        key = schema.title_key(policy.title)
+        affected: set[str] = set()
+        if policy.doc_number:
+            affected |= self._citing_by_number.get(policy.doc_number, set())
+        affected |= self._citing_by_title.get(key, set())
+        for suffix in _suffixes(key):
+            affected |= self._citing_by_title.get(suffix, set())
+        for citing_id in sorted(affected - {policy.id}):
+            self._clear_citations(citing_id)
+            self._resolve_citations(self._policies[citing_id])
 
     def _is_stub(self, node: str) -> bool:
         return bool(self._graph.nodes[node]["props"]["stub"])
@@ -347,6 +357,8 @@ class MemoryGraphStore:
     def _clear_citations(self, policy_id: str) -> None:
         g = self._graph
         for target in self._cites.pop(policy_id, []):
+            if not g.has_node(target):
+                continue  # the cited policy itself is being removed
             if g.has_edge(policy_id, target):
                 g.remove_edge(policy_id, target)
             if self._is_stub(target) and g.in_degree(target) == 0:
@@ -360,6 +372,13 @@ class MemoryGraphStore:
         if policy.doc_number:
             self._by_doc_number[policy.doc_number].discard(policy_id)
         self._by_title[schema.title_key(policy.title)].discard(policy_id)
+        for suffix in _suffixes(schema.title_key(policy.title)):
+            self._by_title_suffix[suffix].discard(policy_id)
+        for citation in policy.citations:
+            if citation.doc_number:
+                self._citing_by_number[citation.doc_number].discard(policy_id)
+            if citation.title:
+                self._citing_by_title[schema.title_key(citation.title)].discard(policy_id)
         self._clear_citations(policy_id)
         citing = sorted(src for src, targets in self._cites.items() if policy_id in targets)
         g.remove_nodes_from([c.id for c in policy.clauses] + [s.id for s in policy.sections])
@@ -677,7 +696,8 @@ class MemoryGraphStore:
         self._ensure_loaded()
         out = nx.MultiDiGraph()
         for node, data in self._graph.nodes(data=True):
-            out.add_node(node, label=data["label"], **data["props"])
+            display = display_name(data["label"], data["props"])
+            out.add_node(node, **{**data["props"], "label": data["label"], "display": display})
         for source, target, kind in self._graph.edges(data="type"):
             out.add_edge(source, target, type=kind)
         return out
@@ -688,6 +708,11 @@ class MemoryGraphStore:
 
 _ROLE_EDGES = {schema.LEADS, schema.RESPONSIBLE_FOR}
 _ROLE_OF_EDGE = {schema.LEADS: Role.LEAD, schema.RESPONSIBLE_FOR: Role.RESPONSIBLE}
+
+
+def _suffixes(title_key: str) -> list[str]:
+    """Tails of a title key that a citation may use (8 characters or more, the whole key excluded)."""
+    return [title_key[i:] for i in range(1, len(title_key) - 7)]
 
 
 def _jurisdiction_node(name: str) -> str:

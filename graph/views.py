@@ -65,7 +65,7 @@ def clause_properties(clause: Clause) -> dict[str, Any]:
         "section_id": clause.section_id,
         "section_number": clause.section_number,
         "number": clause.number,
-        "label": clause.label,
+        "marker": clause.marker,
         "title": clause.title,
         "text": clause.text,
         "order": clause.order,
@@ -83,7 +83,7 @@ def clause_from_properties(props: Mapping[str, Any]) -> Clause:
         policy_id=props["policy_id"],
         section_number=props["section_number"],
         number=props["number"],
-        label=props["label"],
+        marker=props["marker"],
         title=props["title"],
         text=props["text"],
         order=props["order"],
@@ -131,7 +131,7 @@ def display_name(label: str, props: Mapping[str, Any]) -> str:
     if label == schema.SECTION:
         return f"{props['number']}、{props['title']}" if props["number"] else str(props["title"])
     if label == schema.CLAUSE:
-        return f"{props['label']}{props['title']}"
+        return f"{props['marker']}{props['title']}"
     return str(props["name"])
 
 

@@ -94,7 +94,7 @@ def score_policy(name: str, policy: Policy, gold: dict[str, object]) -> Document
         next_free = found + 1
     matched_predicted = set(matches.values())
     errors.extend(
-        f"extra clause {c.label} {c.title[:20]}"
+        f"extra clause {c.marker} {c.title[:20]}"
         for pi, (_, c) in enumerate(predicted)
         if pi not in matched_predicted
     )

@@ -107,7 +107,7 @@ class Clause:
         policy_id: Id of the policy the clause belongs to.
         section_number: Number of the enclosing section (``一``), or ``""`` before any section.
         number: Bare number: ``（十五）`` -> ``十五``, ``1.`` -> ``1``, ``第三条`` -> ``三``.
-        label: The number as it is cited: ``（十五）``, ``1.``, ``第三条``, ``第2段``.
+        marker: The number as it is cited: ``（十五）``, ``1.``, ``第三条``, ``第2段``.
         title: First sentence of the clause text, without its final punctuation.
         text: Full clause text after the number marker, role annotation included.
         order: Position of the clause in the policy, from 0.
@@ -122,7 +122,7 @@ class Clause:
     policy_id: str
     section_number: str
     number: str
-    label: str
+    marker: str
     title: str
     text: str
     order: int

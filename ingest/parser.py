@@ -222,7 +222,7 @@ def _build_clauses(
                 policy_id=policy_key,
                 section_number=section.number if section else "",
                 number=draft.number,
-                label=draft.label,
+                marker=draft.label,
                 title=draft.title,
                 text=draft.text,
                 order=order,

@@ -17,7 +17,7 @@ from ingest.model import (
     UnitKind,
 )
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def policy_to_dict(policy: Policy) -> dict[str, Any]:

@@ -35,7 +35,7 @@ def test_seed_has_exactly_its_19_clauses(seed_policy: Policy) -> None:
     assert seed_policy.title == "开发区改革开放实施意见"
     assert [s.number for s in seed_policy.sections] == ["一", "二", "三", "四"]
     assert seed_policy.clauses[14].title == "创新精准招商方式"
-    assert seed_policy.clauses[14].label == "（十五）"
+    assert seed_policy.clauses[14].marker == "（十五）"
 
 
 def test_preface_and_duplicate_title_are_not_policy_text(seed_policy: Policy) -> None:
