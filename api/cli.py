@@ -54,6 +54,8 @@ def main_options(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    for noisy in ("jieba", "bm25s", "faiss", "sentence_transformers", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 def settings_for(data_dir: Path | None) -> Settings:
@@ -391,9 +393,8 @@ def neo4j_sync(
 
     Idempotent: policies already in Neo4j are left as they are, earlier versions are replaced.
     """
-    from graph.neo4j import connect
-
     from graph.memory import MemoryGraphStore
+    from graph.neo4j import connect
 
     settings = settings_for(data_dir)
     target_uri = uri or settings.neo4j_uri
@@ -431,6 +432,174 @@ def neo4j_sync(
         f"Synced {len(ids)} policies to {target_uri}: {written} written, {unchanged} already there. "
         f"Neo4j now holds {stats.policies} policies, {stats.clauses} clauses, {stats.units} units."
     )
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Question or keywords, Chinese or English.")],
+    k: Annotated[int, typer.Option("--k", "-k", help="How many clauses.")] = 10,
+    mode: Annotated[str, typer.Option(help="hybrid, bm25 or dense.")] = "hybrid",
+    policy: Annotated[str | None, typer.Option(help="Only clauses of this policy id.")] = None,
+    unit: Annotated[
+        list[str] | None, typer.Option(help="Only clauses of this unit (name or id); repeatable.")
+    ] = None,
+    role: Annotated[str | None, typer.Option(help="With --unit: lead or responsible.")] = None,
+    jurisdiction: Annotated[
+        str | None, typer.Option("--jurisdiction", "-j", help="Only this jurisdiction.")
+    ] = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Search clauses: BM25 and embeddings fused (or one of them), with filters."""
+    from ingest.model import Role
+    from search.hybrid import SearchMode
+
+    try:
+        chosen_mode = SearchMode(mode)
+        chosen_role = Role(role) if role else None
+    except ValueError as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(2) from e
+    workspace = open_workspace(settings_for(data_dir))
+    unit_ids = [u.id for name in unit or [] for u in _units_named(workspace, name, jurisdiction)]
+    if unit and not unit_ids:
+        err.print(f"[red]error:[/] no unit called {', '.join(unit)}")
+        raise typer.Exit(1)
+    found = workspace.search(
+        query,
+        k,
+        mode=chosen_mode,
+        policy_id=policy,
+        unit_ids=unit_ids,
+        role=chosen_role,
+        jurisdiction=jurisdiction,
+    )
+    if as_json:
+        out.print_json(
+            data={
+                "query": query,
+                "mode": chosen_mode.value,
+                "hits": [
+                    {
+                        "clause_id": f.record.clause.id,
+                        "policy_id": f.record.clause.policy_id,
+                        "policy_title": f.record.policy_title,
+                        "jurisdiction": f.record.jurisdiction,
+                        "number": f.record.clause.number,
+                        "title": f.record.clause.title,
+                        "lead_units": list(f.record.clause.lead_units),
+                        "responsible_units": list(f.record.clause.responsible_units),
+                        "score": f.hit.score,
+                        "bm25_rank": f.hit.bm25_rank,
+                        "dense_rank": f.hit.dense_rank,
+                        "text": f.record.clause.text,
+                    }
+                    for f in found
+                ],
+            }
+        )
+        return
+    if not found:
+        out.print("No clause found.")
+    for rank, f in enumerate(found, start=1):
+        clause = f.record.clause
+        out.print(
+            f"[bold]{rank}. {f.record.policy_title} {clause.marker}{clause.title}[/]  [dim]({f.record.jurisdiction}; score {f.hit.score:.4f}, bm25 #{f.hit.bm25_rank or '-'}, dense #{f.hit.dense_rank or '-'})[/]"
+        )
+        if clause.lead_units or clause.responsible_units:
+            out.print(
+                f"   牵头: {'、'.join(clause.lead_units) or '—'}  责任: {'、'.join(clause.responsible_units) or '—'}"
+            )
+        out.print("   " + clause.text.replace("\n", " ")[:160])
+
+
+def _units_named(workspace: Any, name: str, jurisdiction: str | None) -> list[Any]:
+    direct = workspace.graph.unit(name)
+    if direct is not None:
+        return [direct.unit]
+    return list(workspace.graph.find_units(name, jurisdiction=jurisdiction))
+
+
+@app.command()
+def check(
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Bring the indexes in line with the graph.")
+    ] = False,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check that the graph, the vectors and BM25 hold the same clauses (exit 1 on drift)."""
+    workspace = open_workspace(settings_for(data_dir))
+    drift = workspace.repair() if repair else workspace.check()
+    figures = {
+        "clauses_in_graph": len(workspace.graph_clause_ids()),
+        "vectors": len(workspace.index.vectors),
+        "bm25": len(workspace.index.bm25),
+        "missing_vectors": len(drift.missing_vectors),
+        "extra_vectors": len(drift.extra_vectors),
+        "missing_bm25": len(drift.missing_bm25),
+        "extra_bm25": len(drift.extra_bm25),
+        "repaired": repair and not drift.clean,
+    }
+    if as_json:
+        out.print_json(data=figures)
+    else:
+        state = "consistent" if drift.clean else ("repaired" if repair else "[red]drift found[/]")
+        out.print(
+            f"graph {figures['clauses_in_graph']} clauses, vectors {figures['vectors']}, BM25 {figures['bm25']}: {state}"
+        )
+        if not drift.clean:
+            out.print(
+                f"  vectors: {figures['missing_vectors']} missing, {figures['extra_vectors']} extra; "
+                f"BM25: {figures['missing_bm25']} missing, {figures['extra_bm25']} extra"
+            )
+    if not drift.clean and not repair:
+        raise typer.Exit(1)
+
+
+@app.command()
+def delete(
+    policy_id: Annotated[
+        str, typer.Argument(help="Id of the policy to delete (see `policykg policies`).")
+    ],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Delete a policy, its clauses, and units no other policy names."""
+    workspace = open_workspace(settings_for(data_dir))
+    if not workspace.delete_policy(policy_id):
+        err.print(f"[red]error:[/] no policy {policy_id}")
+        raise typer.Exit(1)
+    out.print(f"Deleted {policy_id}.")
+
+
+@app.command()
+def policies(
+    jurisdiction: Annotated[
+        str | None, typer.Option("--jurisdiction", "-j", help="Only this jurisdiction.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many to list.")] = 50,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List stored policies with their ids, 文号 and clause counts."""
+    workspace = open_workspace(settings_for(data_dir))
+    page = workspace.graph.policies(0, limit, jurisdiction=jurisdiction)
+    if as_json:
+        out.print_json(data={"total": page.total, "policies": [_as_dict(p) for p in page.items]})
+        return
+    table = Table(
+        "id", "title", "文号", "jurisdiction", "date", "clauses", title=f"{page.total} policies"
+    )
+    for p in page.items:
+        table.add_row(
+            p.id,
+            p.title,
+            p.doc_number or "",
+            p.jurisdiction or "",
+            p.date or "",
+            str(p.clause_count),
+        )
+    out.print(table)
 
 
 def main() -> None:

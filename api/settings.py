@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = 32
     embed_device: str = "cpu"
+    embed_backend: str = Field("torch", description="torch, onnx or onnx-int8")
+    embed_max_tokens: int = Field(256, description="Tokens of a clause that go into its vector")
+    vector_approximate_above: int = Field(200_000, description="Switch FAISS to IVF above this")
 
     max_file_bytes: int = Field(50 * 1024 * 1024, description="Largest document ingested")
     api_token: SecretStr | None = Field(None, description="Bearer token for write endpoints")

@@ -1,30 +1,42 @@
-"""The workspace: one data directory with its graph store, and the ingest that fills it.
+"""The workspace: one data directory, its graph store and its clause index, kept in step.
 
-It picks the graph backend once (networkx, or Neo4j when a URI is set), takes the writer lock of
-the data directory for every write, and reports what each ingest did.
+The graph (networkx or Neo4j) is the source of truth for which clauses exist; the clause index
+(FAISS vectors and BM25) follows it. Every write takes the data directory's writer lock and a
+read-write lock inside the process, so a reader in this process never sees the graph and the
+index disagree. A process killed between the graph commit and the index commit leaves drift that
+:meth:`Workspace.check` reports and :meth:`Workspace.repair` removes (cheaply: vectors are cached).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from api.settings import Settings
-from graph.base import GraphStore, WriteResult
+from graph.base import ClauseRecord, GraphStore, WriteResult
 from graph.memory import MemoryGraphStore
-from ingest.errors import IngestError
-from ingest.model import Policy
+from ingest.errors import IngestError, NotFoundError
+from ingest.model import Policy, Role
 from ingest.parser import KnownUnits
-from ingest.pipeline import ParseResult, find_documents, parse_paths
+from ingest.pipeline import ParseResult, find_documents, parse_paths, parse_upload
 from ingest.storage import exclusive_lock
+from search.embeddings import load_embedder
+from search.embeddings.base import Embedder
+from search.embeddings.cache import CachedEmbedder, EmbeddingCache
+from search.hybrid import SearchHit, SearchMode
+from search.index import ClauseIndex, IndexDrift
 
 logger = logging.getLogger(__name__)
 
 WRITE_BATCH = 100
-"""Policies written to the graph per commit during a bulk ingest."""
+"""Policies written to the graph (and indexed) per step during a bulk ingest."""
+COMMIT_EVERY = 20
+"""Batches between index commits during a long ingest."""
 
 
 @dataclass(slots=True)
@@ -32,12 +44,14 @@ class IngestReport:
     """What an ingest run did.
 
     Attributes:
-        added: Ids of policies stored for the first time.
+        added: Ids of policies stored for the first time or as new versions.
         replaced: Ids of earlier versions that new versions replaced.
         unchanged: Ids of policies that were already stored as they are.
         failed: The files that could not be ingested, with their errors.
         undetermined: Titles of documents whose jurisdiction could not be told.
         clauses: Clauses in the policies added.
+        jurisdictions: Policies added per jurisdiction.
+        embedded: Clauses embedded now (cache misses); cached clauses are not counted.
     """
 
     added: list[str] = field(default_factory=list)
@@ -47,11 +61,45 @@ class IngestReport:
     undetermined: list[str] = field(default_factory=list)
     clauses: int = 0
     jurisdictions: Counter[str] = field(default_factory=Counter)
+    embedded: int = 0
 
     @property
     def documents(self) -> int:
         """Documents that parsed."""
         return len(self.added) + len(self.unchanged)
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A search hit with the clause it points to."""
+
+    hit: SearchHit
+    record: ClauseRecord
+
+
+class _ReadWriteLock:
+    """Many readers or one writer (writers wait for readers to finish)."""
+
+    def __init__(self) -> None:
+        self._readers = 0
+        self._condition = threading.Condition()
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        with self._condition:
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._readers -= 1
+                self._condition.notify_all()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        with self._condition:
+            self._condition.wait_for(lambda: self._readers == 0)
+            yield
 
 
 def graph_store_for(settings: Settings) -> GraphStore:
@@ -73,20 +121,43 @@ def graph_store_for(settings: Settings) -> GraphStore:
     return MemoryGraphStore(settings.data_dir / "graph")
 
 
+def embedder_for(settings: Settings) -> Embedder:
+    """The embedding model the settings name, with its vectors cached in the data directory."""
+    options: dict[str, object] = {}
+    if not settings.embed_model.startswith(("use:", "hashing:")):
+        options = {
+            "device": settings.embed_device,
+            "batch_size": settings.embed_batch_size,
+            "backend": settings.embed_backend,
+            "max_seq_length": settings.embed_max_tokens,
+        }
+    embedder = load_embedder(settings.embed_model, settings.data_dir / "cache", **options)
+    return CachedEmbedder(
+        embedder, EmbeddingCache(settings.data_dir / "cache" / "embeddings.sqlite")
+    )
+
+
 def open_workspace(settings: Settings) -> Workspace:
     """The workspace the settings describe (backends chosen once, here)."""
     return Workspace(
-        settings.data_dir, graph_store_for(settings), max_file_bytes=settings.max_file_bytes
+        settings.data_dir,
+        graph_store_for(settings),
+        embedder=lambda: embedder_for(settings),
+        max_file_bytes=settings.max_file_bytes,
+        approximate_above=settings.vector_approximate_above,
     )
 
 
 class Workspace:
-    """A data directory and the stores in it.
+    """A data directory with its graph store and clause index.
 
     Args:
         data_dir: The data directory (created on first write).
         graph: The graph store; by default the embedded networkx store in ``data_dir/graph``.
+        embedder: The embedder, or a function making it (so commands that only read the graph
+            never load a model).
         max_file_bytes: Largest file ingested.
+        approximate_above: Vector count above which FAISS switches to IVF.
     """
 
     def __init__(
@@ -94,21 +165,51 @@ class Workspace:
         data_dir: Path,
         graph: GraphStore | None = None,
         *,
+        embedder: Embedder | Callable[[], Embedder] | None = None,
         max_file_bytes: int = 50 * 1024 * 1024,
+        approximate_above: int | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.graph: GraphStore = (
             graph if graph is not None else MemoryGraphStore(data_dir / "graph")
         )
         self.max_file_bytes = max_file_bytes
+        self._embedder_source = embedder
+        self._approximate_above = approximate_above
+        self._index: ClauseIndex | None = None
+        self._index_lock = threading.Lock()
+        self._rw = _ReadWriteLock()
+
+    # -- components ----------------------------------------------------------------------------
+
+    @property
+    def index(self) -> ClauseIndex:
+        """The clause index (loads the embedding model on first use)."""
+        if self._index is None:
+            with self._index_lock:
+                if self._index is None:
+                    source = self._embedder_source
+                    if source is None:
+                        raise NotFoundError("this workspace has no embedder configured")
+                    embedder = source if isinstance(source, Embedder) else source()
+                    index = ClauseIndex(
+                        self.data_dir / "index", embedder, approximate_above=self._approximate_above
+                    )
+                    index.add_words(s.unit.name for s in self.graph.units(0, 10**9).items)
+                    self._index = index
+        return self._index
+
+    def _writer(self) -> object:
+        return exclusive_lock(self.data_dir / ".writer.lock")
 
     def known_units(self) -> KnownUnits:
         """Unit names already stored, per jurisdiction, to repair typos in new documents."""
         known = KnownUnits()
-        page = self.graph.units(0, 10**9)
-        for summary in page.items:
+        for summary in self.graph.units(0, 10**9).items:
             known.add(summary.unit.jurisdiction, [summary.unit.name] * max(1, summary.tasks))
         return known
+
+    # -- writes -------------------------------------------------------------------------------
 
     def ingest_paths(
         self,
@@ -116,17 +217,20 @@ class Workspace:
         *,
         jurisdiction: str | None = None,
         on_file: Callable[[ParseResult], None] | None = None,
+        progress: bool = False,
     ) -> IngestReport:
-        """Parse every document under ``paths`` and store the policies.
+        """Parse every document under ``paths``, store the policies and index their clauses.
 
         Args:
             paths: Files and folders.
             jurisdiction: Jurisdiction for the whole batch, overriding what documents say.
             on_file: Called after each file is parsed (for progress display).
+            progress: Show the embedding progress bar.
         """
         files = find_documents(paths)
         report = IngestReport()
         batch: list[Policy] = []
+        batches = 0
         with exclusive_lock(self.data_dir / ".writer.lock"):
             known = self.known_units()
             for result in parse_paths(
@@ -140,21 +244,51 @@ class Workspace:
                     continue
                 batch.append(result.policy)
                 if len(batch) >= WRITE_BATCH:
-                    self._write(batch, report)
+                    self._write(batch, report, progress)
                     batch = []
+                    batches += 1
+                    if batches % COMMIT_EVERY == 0:
+                        self.index.commit()
             if batch:
-                self._write(batch, report)
+                self._write(batch, report, progress)
+            if report.added or report.replaced:
+                with self._rw.write():
+                    self.index.commit()
         return report
 
-    def ingest_policies(self, policies: Sequence[Policy]) -> IngestReport:
-        """Store already-parsed policies (uploads); same report as :meth:`ingest_paths`."""
-        report = IngestReport()
+    def ingest_upload(
+        self, data: bytes, filename: str, *, jurisdiction: str | None = None
+    ) -> tuple[Policy, IngestReport]:
+        """Parse and store one uploaded document.
+
+        Raises:
+            IngestError: When it cannot be read or parsed (nothing is stored then).
+        """
         with exclusive_lock(self.data_dir / ".writer.lock"):
-            self._write(list(policies), report)
-        return report
+            policy = parse_upload(
+                data,
+                filename,
+                jurisdiction=jurisdiction,
+                known_units=self.known_units(),
+                max_bytes=self.max_file_bytes,
+            )
+            report = IngestReport()
+            self._write([policy], report, progress=False)
+            with self._rw.write():
+                self.index.commit()
+        return policy, report
 
-    def _write(self, policies: list[Policy], report: IngestReport) -> None:
-        results: list[WriteResult] = self.graph.write_policies(policies)
+    def _write(self, policies: list[Policy], report: IngestReport, progress: bool) -> None:
+        # Embedding is slow and touches nothing shared: do it before taking the write lock.
+        fresh = [p for p in policies if self.graph.get_policy(p.id) is None]
+        misses_before = getattr(self.index.embedder, "misses", 0)
+        prepared = self.index.prepare(fresh, progress)
+        with self._rw.write():
+            results: list[WriteResult] = self.graph.write_policies(policies)
+            replaced = [old for r in results for old in r.replaced]
+            self.index.remove_policies(replaced)
+            self.index.apply(prepared)
+        report.embedded += getattr(self.index.embedder, "misses", 0) - misses_before
         for policy, result in zip(policies, results, strict=True):
             if result.unchanged:
                 report.unchanged.append(policy.id)
@@ -167,9 +301,109 @@ class Workspace:
                 report.undetermined.append(policy.title)
 
     def delete_policy(self, policy_id: str) -> bool:
-        """Delete a stored policy; False when it is not stored."""
-        with exclusive_lock(self.data_dir / ".writer.lock"):
-            return self.graph.delete_policy(policy_id)
+        """Delete a stored policy and its clauses from the graph and the index."""
+        with exclusive_lock(self.data_dir / ".writer.lock"), self._rw.write():
+            if not self.graph.delete_policy(policy_id):
+                return False
+            self.index.remove_policies([policy_id])
+            self.index.commit()
+            return True
+
+    # -- consistency --------------------------------------------------------------------------
+
+    def graph_clause_ids(self) -> dict[str, str]:
+        """Clause id -> policy id, for every clause in the graph."""
+        found: dict[str, str] = {}
+        for policy_id in self.graph.policy_ids():
+            policy = self.graph.get_policy(policy_id)
+            if policy is not None:
+                found.update((c.id, policy_id) for c in policy.clauses)
+        return found
+
+    def check(self) -> IndexDrift:
+        """Compare graph, vectors and BM25 (the three must hold the same clauses)."""
+        with self._rw.read():
+            return self.index.drift(set(self.graph_clause_ids()))
+
+    def repair(self) -> IndexDrift:
+        """Bring the index in line with the graph; returns the drift that was repaired."""
+        with exclusive_lock(self.data_dir / ".writer.lock"), self._rw.write():
+            clause_policies = self.graph_clause_ids()
+            drift = self.index.drift(set(clause_policies))
+            extra = drift.extra_vectors | drift.extra_bm25
+            self.index.vectors.remove(extra)
+            self.index.bm25.remove(extra)
+            stale = {clause_policies[c] for c in drift.missing_vectors | drift.missing_bm25}
+            policies = [p for pid in sorted(stale) if (p := self.graph.get_policy(pid)) is not None]
+            self.index.remove_policies(stale)
+            self.index.add_policies(policies)
+            self.index.commit()
+            return drift
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        *,
+        mode: SearchMode = SearchMode.HYBRID,
+        policy_id: str | None = None,
+        unit_ids: Sequence[str] = (),
+        role: Role | None = None,
+        jurisdiction: str | None = None,
+    ) -> list[Found]:
+        """Hybrid (or BM25 / dense) search over clauses with filters.
+
+        Args:
+            query: Question or keywords.
+            k: Hits wanted.
+            mode: Which rankings to use.
+            policy_id: Only clauses of this policy.
+            unit_ids: Only clauses where one of these units has ``role`` (lead or responsible
+                when ``role`` is None).
+            role: The role the units must have.
+            jurisdiction: Only clauses of policies of this jurisdiction.
+        """
+        with self._rw.read():
+            allowed = self._allowed(policy_id, unit_ids, role, jurisdiction)
+            hits = self.index.search(query, k, allowed, mode)
+            records = {r.clause.id: r for r in self.graph.clauses([h.clause_id for h in hits])}
+        return [Found(h, records[h.clause_id]) for h in hits if h.clause_id in records]
+
+    def _allowed(
+        self,
+        policy_id: str | None,
+        unit_ids: Sequence[str],
+        role: Role | None,
+        jurisdiction: str | None,
+    ) -> set[str] | None:
+        allowed: set[str] | None = None
+
+        def narrow(ids: set[str]) -> None:
+            nonlocal allowed
+            allowed = ids if allowed is None else allowed & ids
+
+        if policy_id is not None:
+            policy = self.graph.get_policy(policy_id)
+            narrow({c.id for c in policy.clauses} if policy else set())
+        if unit_ids:
+            narrow({r.clause.id for u in unit_ids for r in self.graph.unit_clauses(u, role)})
+        if jurisdiction is not None:
+            ids: set[str] = set()
+            page = self.graph.policies(0, 10**9, jurisdiction=jurisdiction)
+            for summary in page.items:
+                policy = self.graph.get_policy(summary.id)
+                if policy is not None:
+                    ids.update(c.id for c in policy.clauses)
+            narrow(ids)
+        return allowed
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Hold the read lock while answering from the graph (no write lands meanwhile)."""
+        with self._rw.read():
+            yield
 
     def close(self) -> None:
         """Close the stores."""

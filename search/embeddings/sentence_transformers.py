@@ -1,0 +1,187 @@
+"""Embeddings from any sentence-transformers model: the offline default, a hub name, or a path."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ingest.errors import ModelUnavailableError
+from search.embeddings.base import Vectors, normalise
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+logger = logging.getLogger(__name__)
+
+# Query/passage instructions of well-known retrieval models, for folders that do not declare them.
+KNOWN_PREFIXES: dict[str, tuple[str, str]] = {
+    "e5": ("query: ", "passage: "),
+    "bge-small-zh": ("为这个句子生成表示以用于检索相关文章：", ""),
+    "bge-base-zh": ("为这个句子生成表示以用于检索相关文章：", ""),
+    "bge-large-zh": ("为这个句子生成表示以用于检索相关文章：", ""),
+}
+
+BACKENDS = ("torch", "onnx", "onnx-int8")
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded on first use.
+
+    Args:
+        model: A model name (needs the Hugging Face hub or its cache) or a local folder.
+        display_name: Name recorded with indexes (defaults to ``model``).
+        device: ``cpu`` or a torch device.
+        batch_size: Passages per forward pass; sentence-transformers sorts each call by length.
+        max_seq_length: Tokens kept per text (longer clauses are truncated for the vector only;
+            BM25 still sees the whole text).
+        backend: ``torch``, ``onnx`` or ``onnx-int8`` (dynamic int8 quantisation).
+        threads: CPU threads for inference (default: all cores).
+    """
+
+    def __init__(
+        self,
+        model: str | Path,
+        *,
+        display_name: str | None = None,
+        device: str = "cpu",
+        batch_size: int = 32,
+        max_seq_length: int | None = 256,
+        backend: str = "torch",
+        threads: int | None = None,
+    ) -> None:
+        if backend not in BACKENDS:
+            raise ModelUnavailableError(
+                f"unknown embedding backend {backend!r}; use one of {BACKENDS}"
+            )
+        self._model_ref = str(model)
+        self._name = display_name or self._model_ref
+        if backend != "torch":
+            self._name += f"@{backend}"
+        self._device = device
+        self._batch_size = batch_size
+        self._max_seq_length = max_seq_length
+        self._backend = backend
+        self._threads = threads
+        self._model: SentenceTransformer | None = None
+        self._prompts: tuple[str, str] = ("", "")
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        """Model identifier stored with indexes."""
+        return self._name
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension (loads the model)."""
+        model = self._load()
+        getter = (
+            getattr(model, "get_embedding_dimension", None)
+            or model.get_sentence_embedding_dimension
+        )
+        dim = getter()
+        if dim is None:
+            raise ModelUnavailableError(f"model {self._name} does not say its embedding dimension")
+        return int(dim)
+
+    def _load(self) -> SentenceTransformer:
+        if self._model is not None:
+            return self._model
+        with self._lock:
+            if self._model is None:
+                self._model = self._open()
+        return self._model
+
+    def _open(self) -> SentenceTransformer:
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as e:  # pragma: no cover - a core dependency
+            raise ModelUnavailableError(
+                "sentence-transformers is not installed: pip install policykg"
+            ) from e
+        torch.set_num_threads(self._threads or max(1, len(os.sched_getaffinity(0))))
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every start
+        kwargs: dict[str, Any] = {"device": self._device}
+        if self._backend != "torch":
+            kwargs["backend"] = "onnx"
+            kwargs["model_kwargs"] = _onnx_kwargs(Path(self._model_ref), self._backend)
+        try:
+            model = SentenceTransformer(self._model_ref, **kwargs)
+        except (OSError, ValueError) as e:
+            raise ModelUnavailableError(
+                f"cannot load embedding model {self._model_ref!r} ({e}). Without access to the "
+                "Hugging Face hub, give a local folder, or leave POLICYKG_EMBED_MODEL unset for the "
+                "offline default"
+            ) from e
+        if self._max_seq_length:
+            model.max_seq_length = min(self._max_seq_length, model.max_seq_length or 512)
+        self._prompts = _prompts_for(model, self._model_ref)
+        logger.info("loaded embedding model %s (%s)", self._name, self._backend)
+        return model
+
+    def embed_passages(self, texts: Sequence[str], progress: bool = False) -> Vectors:
+        """Vectors of clause texts (with the model's passage prompt)."""
+        model = self._load()
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = model.encode(
+            [self._prompts[1] + t for t in texts],
+            batch_size=self._batch_size,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return normalise(vectors)
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Vectors of questions (with the model's query prompt)."""
+        model = self._load()
+        vectors = model.encode(
+            [self._prompts[0] + t for t in texts],
+            batch_size=self._batch_size,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return normalise(vectors)
+
+
+def _prompts_for(model: SentenceTransformer, reference: str) -> tuple[str, str]:
+    """The query and passage prompts: as the model declares them, else from the known table."""
+    declared = getattr(model, "prompts", None) or {}
+    if "query" in declared or "passage" in declared:
+        return declared.get("query", ""), declared.get("passage", "")
+    lowered = reference.lower()
+    for key, prompts in KNOWN_PREFIXES.items():
+        if key in lowered:
+            return prompts
+    return "", ""
+
+
+def _onnx_kwargs(folder: Path, backend: str) -> dict[str, Any]:
+    """Export (once) the ONNX model, and its int8 version, next to a local model folder."""
+    if not folder.is_dir():
+        return {}
+    from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
+
+    onnx_dir = folder / "onnx"
+    if not (onnx_dir / "model.onnx").exists():
+        logger.info("exporting %s to ONNX (once)", folder)
+        exported = SentenceTransformer(str(folder), backend="onnx", device="cpu")
+        exported.save_pretrained(str(folder))
+    if backend == "onnx":
+        return {"file_name": "onnx/model.onnx"}
+    quantised = onnx_dir / "model_qint8_avx2.onnx"
+    if not quantised.exists():
+        model = SentenceTransformer(str(folder), backend="onnx", device="cpu")
+        export_dynamic_quantized_onnx_model(model, "avx2", str(folder))
+    return {"file_name": "onnx/model_qint8_avx2.onnx"}

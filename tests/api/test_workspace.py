@@ -1,0 +1,87 @@
+"""The workspace keeps graph, vectors and BM25 in step through ingest, replace and delete."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from api.workspace import Workspace
+from ingest.model import Role
+from search.embeddings.cache import CachedEmbedder, EmbeddingCache
+from search.embeddings.hashing import HashingEmbedder
+from tests.conftest import CORPUS, SEED
+
+
+def make_workspace(data: Path) -> Workspace:
+    embedder = CachedEmbedder(
+        HashingEmbedder(128), EmbeddingCache(data / "cache" / "embeddings.sqlite")
+    )
+    return Workspace(data, embedder=embedder)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    return make_workspace(tmp_path / "data")
+
+
+def test_ingest_replace_delete_keep_the_three_stores_equal(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    doc = tmp_path / "seed.txt"
+    shutil.copy(SEED, doc)
+    report = workspace.ingest_paths([doc, CORPUS / "dev" / "012.txt"])
+    assert len(report.added) == 2 and report.embedded == 19 + 31
+    assert workspace.check().clean
+    text = doc.read_text(encoding="utf-8")
+    doc.write_text(text.replace("县商务局", "县商务和投资促进局"), encoding="utf-8")
+    changed = workspace.ingest_paths([doc])
+    assert len(changed.replaced) == 1
+    # Only clauses whose text changed are embedded again: the six that name 县商务局.
+    assert changed.embedded == 6 == text.count("县商务局")
+    assert workspace.check().clean
+    [policy_id] = [
+        p for p in workspace.graph.policy_ids() if workspace.graph.get_policy(p).source == str(doc)
+    ]  # type: ignore[union-attr]
+    assert workspace.delete_policy(policy_id)
+    assert workspace.check().clean
+    assert len(workspace.index.vectors) == 31
+
+
+def test_a_new_process_sees_the_same_consistent_store(workspace: Workspace) -> None:
+    workspace.ingest_paths([SEED])
+    again = make_workspace(workspace.data_dir)
+    assert again.check().clean
+    assert again.search("招商引资", 1)[0].record.clause.number == "十五"
+
+
+def test_drift_from_a_crash_between_commits_is_found_and_repaired(workspace: Workspace) -> None:
+    workspace.ingest_paths([SEED])
+    # Simulate a process killed after the graph commit and before the index commit.
+    workspace.index.vectors.remove([next(iter(workspace.index.vectors.clause_ids()))])
+    workspace.index.vectors.commit()
+    restarted = make_workspace(workspace.data_dir)
+    drift = restarted.check()
+    assert len(drift.missing_vectors) == 1 and not drift.clean
+    restarted.repair()
+    assert restarted.check().clean
+    assert make_workspace(workspace.data_dir).check().clean
+
+
+def test_search_filters_by_unit_role_policy_and_jurisdiction(workspace: Workspace) -> None:
+    workspace.ingest_paths([SEED, CORPUS / "dev" / "012.txt"])
+    [commerce] = workspace.graph.find_units("县商务局")
+    led = workspace.search("工作", 10, unit_ids=[commerce.id], role=Role.LEAD)
+    assert sorted(f.record.clause.number for f in led) == ["十九", "十五"]
+    national = workspace.search("开放", 5, jurisdiction="国家")
+    assert national and all(f.record.jurisdiction == "国家" for f in national)
+    seed_id = next(
+        p
+        for p in workspace.graph.policy_ids()
+        if workspace.graph.get_policy(p).title.startswith("开发区")
+    )  # type: ignore[union-attr]
+    assert all(
+        f.record.clause.policy_id == seed_id for f in workspace.search("开放", 5, policy_id=seed_id)
+    )
+    assert workspace.search("开放", 5, jurisdiction="没有") == []
