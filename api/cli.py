@@ -435,6 +435,52 @@ def neo4j_sync(
 
 
 @app.command()
+def ask(
+    question: Annotated[
+        str, typer.Argument(help="A question in Chinese or English, e.g. 县商务局负责什么?")
+    ],
+    jurisdiction: Annotated[
+        str | None, typer.Option("--jurisdiction", "-j", help="Answer only for this jurisdiction.")
+    ] = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Ask a question; the answer cites policy and clause for every statement.
+
+    Unit questions (县商务局负责什么? / What is the 县商务局 responsible for?) list every clause of
+    the unit; who-leads, citation and ranking questions are answered from the graph; anything else
+    by hybrid retrieval.
+    """
+    from api.answers import Answerer, answer_to_dict
+
+    settings = settings_for(data_dir)
+    workspace = open_workspace(settings)
+    answerer = Answerer(workspace, rewriter=rewriter_for(settings))
+    answer = answerer.ask(question, jurisdiction)
+    if as_json:
+        out.print_json(data=answer_to_dict(answer))
+        return
+    out.print(answer.answer)
+    if answer.clauses:
+        out.print()
+        for clause in answer.clauses:
+            role = f"[{clause.role}] " if clause.role else ""
+            out.print(
+                f"[dim]{role}{clause.jurisdiction} 《{clause.policy_title}》{clause.marker}{clause.title} "
+                f"— 牵头: {'、'.join(clause.lead_units) or '—'}; 责任: {'、'.join(clause.responsible_units) or '—'}[/]"
+            )
+
+
+def rewriter_for(settings: Settings) -> Any:
+    """The optional LLM step, when an endpoint is configured."""
+    if not settings.llm_base_url:
+        return None
+    from api.llm import OpenAICompatibleRewriter
+
+    return OpenAICompatibleRewriter.from_settings(settings)
+
+
+@app.command()
 def search(
     query: Annotated[str, typer.Argument(help="Question or keywords, Chinese or English.")],
     k: Annotated[int, typer.Option("--k", "-k", help="How many clauses.")] = 10,

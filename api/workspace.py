@@ -179,6 +179,8 @@ class Workspace:
         self._index: ClauseIndex | None = None
         self._index_lock = threading.Lock()
         self._rw = _ReadWriteLock()
+        self.generation = 0
+        """Bumped by every write in this process (caches keyed on it refresh)."""
 
     # -- components ----------------------------------------------------------------------------
 
@@ -288,6 +290,7 @@ class Workspace:
             replaced = [old for r in results for old in r.replaced]
             self.index.remove_policies(replaced)
             self.index.apply(prepared)
+            self.generation += 1
         report.embedded += getattr(self.index.embedder, "misses", 0) - misses_before
         for policy, result in zip(policies, results, strict=True):
             if result.unchanged:
@@ -305,6 +308,7 @@ class Workspace:
         with exclusive_lock(self.data_dir / ".writer.lock"), self._rw.write():
             if not self.graph.delete_policy(policy_id):
                 return False
+            self.generation += 1
             self.index.remove_policies([policy_id])
             self.index.commit()
             return True

@@ -32,17 +32,25 @@ QUESTIONS = FIXTURES / "questions" / "retrieval.json"
 
 
 def resolve_gold(policies: list[Policy], gold: dict[str, str]) -> str | None:
-    """The clause id a gold reference (fixture, number, text_start) points to."""
+    """The clause id a gold reference (fixture, number, text_start) points to.
+
+    The number decides between clauses that start alike (a table row and the body clause it
+    restates).
+    """
     fixture = str(FIXTURES / gold["fixture"])
     start = re.sub(r"\s+", "", gold["text_start"])
-    for policy in policies:
-        if policy.source != fixture:
-            continue
-        for clause in policy.clauses:
-            if re.sub(r"\s+", "", clause.text).startswith(start):
-                return clause.id
-        for clause in policy.clauses:
-            if start in re.sub(r"\s+", "", clause.text)[:40]:
+    number = str(gold.get("number", ""))
+    clauses = [c for p in policies if p.source == fixture for c in p.clauses]
+    texts = {c.id: re.sub(r"\s+", "", c.text) for c in clauses}
+    tests = (
+        lambda c: texts[c.id].startswith(start) and c.number == number,
+        lambda c: start in texts[c.id][:40] and c.number == number,
+        lambda c: texts[c.id].startswith(start),
+        lambda c: start in texts[c.id][:40],
+    )
+    for test in tests:
+        for clause in clauses:
+            if test(clause):
                 return clause.id
     return None
 

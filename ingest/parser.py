@@ -15,7 +15,14 @@ from ingest.model import Clause, Jurisdiction, Level, Policy, Section, Unit
 from ingest.readers import RawDocument
 from ingest.roles import AnnotationReader
 from ingest.structure import ClauseDraft, Header, Outline, build_outline, read_header
-from ingest.units import UnitName, UnitRepairer, split_unit_list, unit_kind, unit_level
+from ingest.units import (
+    UnitName,
+    UnitRepairer,
+    is_bare_type,
+    split_unit_list,
+    unit_kind,
+    unit_level,
+)
 
 # Abbreviations that mean the same place within one document (经开区 = 经济技术开发区).
 BUILTIN_ABBREVIATIONS: dict[str, str] = {
@@ -59,7 +66,9 @@ class _UnitBook:
         name = self.repairer.expand_short_form(self.repairer.repair(name))
         spelled = self.aliases.setdefault(name, set())
         for alias in (unit.name, unit.written, *unit.aliases):
-            if alias and alias != name and len(alias) <= 40:
+            # A bare type (单位, 管委会) written before its qualifier was carried over names no
+            # unit on its own: it is not an alias.
+            if alias and alias != name and 3 <= len(alias) <= 40 and not is_bare_type(alias):
                 spelled.add(alias)
         return name
 

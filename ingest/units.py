@@ -115,6 +115,11 @@ class UnitName:
     aliases: tuple[str, ...] = ()
 
 
+def is_bare_type(name: str) -> bool:
+    """True for a generic unit type without qualifier (管委会, 单位, 乡镇政府)."""
+    return name in _BARE_TYPE_SET
+
+
 def clean_piece(piece: str) -> tuple[str, tuple[str, ...]]:
     """Strip spaces, list words and parentheticals from one list item.
 

@@ -9,10 +9,13 @@ from enum import StrEnum
 
 from search.bm25 import BM25Index
 from search.embeddings.base import Embedder
+from search.glossary import chinese_terms
 from search.vectors import VectorIndex
 
 RRF_K = 60
 """The reciprocal-rank-fusion constant (Cormack et al. 2009)."""
+EXPANSION_WEIGHT = 0.5
+"""Weight of BM25 over glossary terms for an English question (dense keeps weight 1)."""
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -131,6 +134,16 @@ class HybridSearcher:
         lexical = {h.clause_id: h for h in self._lexical(query, depth, allowed)}
         dense = {h.clause_id: h for h in self._dense(query, depth, allowed)}
         weight = lexical_weight(query)
+        if weight < 0.5:
+            # Mostly English: BM25 cannot match English words in Chinese text, so it searches
+            # the Chinese terms the glossary gives for them instead, at a lower weight.
+            expansion = " ".join(chinese_terms(query))
+            lexical = (
+                {h.clause_id: h for h in self._lexical(expansion, depth, allowed)}
+                if expansion
+                else {}
+            )
+            weight = EXPANSION_WEIGHT if expansion else 0.0
         fused: list[SearchHit] = []
         for clause_id in lexical.keys() | dense.keys():
             b, d = lexical.get(clause_id), dense.get(clause_id)

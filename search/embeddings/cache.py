@@ -118,6 +118,9 @@ class CachedEmbedder:
         )
         if missing:
             fresh = self.inner.embed_passages([t for _, t in missing], progress=progress)
+            # Use the vectors as the cache stores them (float16), so results never depend on
+            # whether a clause was embedded just now or earlier.
+            fresh = fresh.astype(np.float16).astype(np.float32)
             self.cache.put(self.name, [h for h, _ in missing], fresh)
             cached.update({h: v for (h, _), v in zip(missing, fresh, strict=True)})
         self.hits += len(texts) - len(missing)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -110,12 +112,21 @@ class SentenceTransformerEmbedder:
         from transformers.utils import logging as transformers_logging
 
         transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every start
+        # transformers 5 warns about a "Mistral regex" for any tokenizer.json without a version
+        # marker; ours is an XLM-R unigram tokenizer checked token for token against the engine.
+        transformers_logging.set_verbosity_error()
         kwargs: dict[str, Any] = {"device": self._device}
+        reference = self._model_ref
         if self._backend != "torch":
-            kwargs["backend"] = "onnx"
-            kwargs["model_kwargs"] = _onnx_kwargs(Path(self._model_ref), self._backend)
+            if not Path(reference).is_dir():
+                raise ModelUnavailableError(
+                    f"the {self._backend} backend needs a local model folder, not {reference!r}"
+                )
+            folder, model_kwargs = _onnx_folder(Path(reference), self._backend)
+            reference = str(folder)
+            kwargs.update(backend="onnx", model_kwargs=model_kwargs)
         try:
-            model = SentenceTransformer(self._model_ref, **kwargs)
+            model = SentenceTransformer(reference, **kwargs)
         except (OSError, ValueError) as e:
             raise ModelUnavailableError(
                 f"cannot load embedding model {self._model_ref!r} ({e}). Without access to the "
@@ -167,21 +178,25 @@ def _prompts_for(model: SentenceTransformer, reference: str) -> tuple[str, str]:
     return "", ""
 
 
-def _onnx_kwargs(folder: Path, backend: str) -> dict[str, Any]:
-    """Export (once) the ONNX model, and its int8 version, next to a local model folder."""
-    if not folder.is_dir():
-        return {}
+def _onnx_folder(folder: Path, backend: str) -> tuple[Path, dict[str, Any]]:
+    """Export (once) an ONNX copy of a local model folder, and its int8 quantisation.
+
+    The copy lives beside the model (``<folder>-onnx``), written to a temporary folder and renamed,
+    so the original folder is never modified and a killed export leaves nothing half-written.
+    """
     from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
 
-    onnx_dir = folder / "onnx"
-    if not (onnx_dir / "model.onnx").exists():
+    target = folder.parent / f"{folder.name}-onnx"
+    if not (target / "onnx" / "model.onnx").exists():
         logger.info("exporting %s to ONNX (once)", folder)
-        exported = SentenceTransformer(str(folder), backend="onnx", device="cpu")
-        exported.save_pretrained(str(folder))
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=folder.parent))
+        SentenceTransformer(str(folder), backend="onnx", device="cpu").save_pretrained(str(staging))
+        shutil.rmtree(target, ignore_errors=True)
+        staging.rename(target)
     if backend == "onnx":
-        return {"file_name": "onnx/model.onnx"}
-    quantised = onnx_dir / "model_qint8_avx2.onnx"
-    if not quantised.exists():
-        model = SentenceTransformer(str(folder), backend="onnx", device="cpu")
-        export_dynamic_quantized_onnx_model(model, "avx2", str(folder))
-    return {"file_name": "onnx/model_qint8_avx2.onnx"}
+        return target, {"file_name": "onnx/model.onnx"}
+    if not list((target / "onnx").glob("model_*int8_avx2.onnx")):
+        model = SentenceTransformer(str(target), backend="onnx", device="cpu")
+        export_dynamic_quantized_onnx_model(model, "avx2", str(target))
+    quantised = sorted((target / "onnx").glob("model_*int8_avx2.onnx"))[0]
+    return target, {"file_name": f"onnx/{quantised.name}"}

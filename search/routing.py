@@ -1,0 +1,385 @@
+"""Question routing: what a question asks, about which units, policies and jurisdictions.
+
+Routing is deterministic: regular patterns for Chinese and English questions, and a matcher that
+finds unit names (canonical names, aliases, unambiguous short forms, English bureau names) in the
+question. What to do with a route is the answerer's business (``api/answers.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from ingest.jurisdiction import gazetteer
+from ingest.model import Role, Unit, UnitKind
+from ingest.structure import find_doc_numbers
+from search.glossary import chinese_terms, unit_name_matches
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+class Intent(StrEnum):
+    """What a question asks."""
+
+    UNIT_DUTIES = "unit_duties"  # 县商务局负责什么?
+    UNIT_LEAD = "unit_lead"  # 县商务局牵头哪些工作?
+    UNIT_RESPONSIBLE = "unit_responsible"  # 县商务局参与哪些工作?
+    SHARED = "shared"  # 县商务局和县科技局共同负责哪些工作?
+    WHO_LEADS = "who_leads"  # 谁牵头招商引资?
+    CITES = "cites"  # 这份文件引用了哪些文件?
+    CITED_BY = "cited_by"  # 哪些文件引用了它?
+    MOST_TASKS = "most_tasks"  # 哪个单位牵头的任务最多?
+    COLLABORATORS = "collaborators"  # 县商务局和谁合作最多?
+    CLARIFY = "clarify"  # 商务局 matches several units: ask back
+    SEARCH = "search"  # anything else: hybrid retrieval
+
+
+@dataclass(frozen=True, slots=True)
+class UnitMention:
+    """Units the question names with one phrase.
+
+    Attributes:
+        text: The phrase as written in the question.
+        units: The units it may mean (several: the same name in several jurisdictions, or an
+            ambiguous short form).
+        ambiguous: True when the phrase fits units of different names (商务局 -> 县商务局, 市商务局).
+    """
+
+    text: str
+    units: tuple[Unit, ...]
+    ambiguous: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """What the answerer should do for a question.
+
+    Attributes:
+        intent: What the question asks.
+        language: ``zh`` or ``en`` (the answer is written in it).
+        mentions: Unit phrases found, in order.
+        role: Role asked about (lead / responsible), when the question says.
+        jurisdictions: Jurisdiction names the question qualifies with (包头市, 松江区 …).
+        doc_numbers: 文号 named in the question.
+        titles: 《titles》 named in the question.
+        topic: What remains of the question once units and question words are removed.
+    """
+
+    intent: Intent
+    language: str
+    mentions: tuple[UnitMention, ...] = ()
+    role: Role | None = None
+    jurisdictions: tuple[str, ...] = ()
+    doc_numbers: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()
+    topic: str = ""
+    compare: bool = False
+
+    @property
+    def units(self) -> list[Unit]:
+        """Every unit of every mention."""
+        return [u for m in self.mentions for u in m.units]
+
+
+def language_of(question: str) -> str:
+    """``en`` when the question is mostly written in Latin letters, else ``zh``."""
+    latin = len(_LATIN.findall(question))
+    chinese = len(_CJK.findall(question))
+    return "en" if latin > 2 * chinese or (latin >= 12 and latin > chinese) else "zh"
+
+
+# -- intent patterns --------------------------------------------------------------------------
+
+_CITED_BY = re.compile(
+    r"被.{0,12}引用|哪些.{0,14}引用了?(?:它|该|这|此|本)|cited by|which (?:polic|document)\w* cite|who cites"
+)
+_CITES = re.compile(
+    r"引用|援引|依据(?:的是)?.{0,4}(?:哪些|什么|哪部|哪个|哪份)|根据.{0,4}(?:哪些|什么|哪部|哪个|哪份)|"
+    r"上位(?:政策|文件|法)|为贯彻.{0,6}(?:哪|什么)|贯彻.{0,6}(?:哪些|什么|哪个|哪份|哪部)|落实.{0,6}(?:哪个|哪份|哪部)文件|"
+    r"\bcit(?:e|es|ing)\b|\breferenc|\brefer to\b|based on which|\bimplement(?:s|ing)? which\b|"
+    r"which (?:law|regulation|document|policy|rule)s? (?:does|do|is|are) .{0,60}(?:implement|based on|build on|follow)"
+)
+_MOST = re.compile(
+    r"(?:哪个|哪些|什么|哪一个)(?:单位|部门|机构).{0,10}(?:最多|最重|最繁重|最大)|任务最多|工作最多|牵头最多|最忙|"
+    r"\bmost\b.{0,25}\b(?:tasks?|work|clauses|duties|responsibilit)|\bbusiest\b|\bheaviest\b|\blargest workload\b|"
+    r"\bleads? the most\b|\bmost (?:tasks|work)\b"
+)
+_COLLABORATE = re.compile(
+    r"(?:合作|协作|配合|共事|一起工作).{0,4}(?:最多|最频繁|最密切)|(?:最多|最频繁|最常).{0,6}(?:合作|协作|配合)|"
+    r"\bworks? (?:most )?(?:closely )?with\b|\bcollaborat\w*|\bpartners? (?:of|with)\b|\bwork(?:s|ing)? together most\b"
+)
+_SHARED = re.compile(
+    r"共同|一起|都(?:负责|参与|牵头)|同时|联合|\bboth\b|\btogether\b|\bjointly\b|\bin common\b|\bshared?\b"
+)
+_LEAD = re.compile(r"牵头|主导|主责|领头|\blead(?:s|ing)?\b|\bin charge of leading\b|\bheads?\b")
+_RESPONSIBLE = re.compile(
+    r"参与|配合|协助|协同|责任单位|配合单位|\bsupport(?:s|ing)?\b|\bassist(?:s|ing)?\b|\bparticipat\w*|"
+    r"\bcooperat\w*|\bhelps?\b|\bsecondary\b"
+)
+_WHO = re.compile(
+    r"谁|哪个(?:单位|部门|机构)|哪些(?:单位|部门|机构)|什么(?:单位|部门|机构)|由哪|"
+    r"\bwho\b|\bwhich (?:unit|department|bureau|agency|office|body|organ)s?\b"
+)
+_LEAD_OR_CHARGE = re.compile(r"牵头|负责|主管|主抓|\blead|\bin charge\b|\bresponsible\b|\boversee")
+_COMPARE = re.compile(
+    r"分别|各自|对比|比较|相比|\bcompare\b|\brespectively\b|\beach\b|\bin (?:each|every)\b|\bversus\b|\bvs\.?\b"
+)
+_QUESTION_WORDS = re.compile(
+    r"责任单位|配合单位|牵头单位|支撑单位|责任|负责|牵头|参与|配合|协助|承担|哪些|什么|工作|任务|职责|职能|事项|事情|事务|项目|措施|方面|有关|相关|关于|"
+    r"是否|情况|内容|哪个|哪几|几项|多少|具体|主要|作为|单位|部门|分别|各自|共同|一起|请问|文件|政策|这些|"
+    r"谁|在|的|了|吗|呢|和|与|及|都|有|是|对|中|里|上|要|做|干|"
+    r"[？?！!。，,、；;：:“”\"'（）()《》\s]"
+)
+_ENGLISH_FILLER = re.compile(
+    r"\b(?:what|which|who|whom|is|are|was|the|a|an|of|for|in|on|at|to|by|as|does|do|did|responsible|lead|"
+    r"leads|leading|led|tasks?|duties|duty|work|works|role|roles|support|supports|supporting|both|and|with|"
+    r"most|share|shares|shared|jointly|together|about|regarding|charge|unit|units|compare|county|city|"
+    r"municipal|provincial|province|district|national|central|policies|policy|documents?|measures?|projects?|"
+    r"these|those|this|that|it|its|they|their|play|plays|take|takes|part|main|key|any|all|s)\b",
+    re.IGNORECASE,
+)
+
+
+def topic_query(topic: str) -> str | None:
+    """Chinese search terms for a question's topic, or None when it has none.
+
+    Chinese topics are used as they are; English ones only through the glossary (an English word
+    BM25 cannot match in Chinese text is no topic).
+    """
+    if len(_CJK.findall(topic)) >= 2:
+        return topic
+    terms = chinese_terms(topic)
+    return " ".join(terms) if terms else None
+
+
+# -- units -------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class UnitCatalogue:
+    """Every stored unit by the phrases that name it: canonical names, aliases and short forms.
+
+    A short form is a name without its level prefix (商务局 for 县商务局); it names a unit only
+    when one canonical name has it.
+    """
+
+    units: Sequence[Unit]
+    _by_name: dict[str, list[Unit]] = field(default_factory=dict)
+    _by_alias: dict[str, list[Unit]] = field(default_factory=dict)
+    _tails: dict[str, set[str]] = field(default_factory=dict)
+    _pattern: re.Pattern[str] | None = None
+
+    def __post_init__(self) -> None:
+        by_name: dict[str, list[Unit]] = defaultdict(list)
+        by_alias: dict[str, list[Unit]] = defaultdict(list)
+        tails: dict[str, set[str]] = defaultdict(set)
+        for unit in self.units:
+            if unit.kind is UnitKind.PLACEHOLDER:
+                continue  # 有关部门, 各区: not something a question asks about
+            by_name[unit.name].append(unit)
+            for alias in unit.aliases:
+                if len(alias) >= 3:
+                    by_alias[alias].append(unit)
+            for name in (unit.name, *unit.aliases):
+                stripped = _strip_level(name)
+                if stripped != name and len(stripped) >= 2:
+                    tails[stripped].add(unit.name)
+        self._by_name = dict(by_name)
+        self._by_alias = dict(by_alias)
+        self._tails = dict(tails)
+        phrases = set(self._by_name) | set(self._by_alias) | set(self._tails)
+        if phrases:
+            self._pattern = re.compile(
+                "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+            )
+
+    def find(self, question: str, jurisdictions: Sequence[str] = ()) -> list[UnitMention]:
+        """Unit phrases in a Chinese question, longest first, without overlaps."""
+        mentions: list[UnitMention] = []
+        if self._pattern is None:
+            return mentions
+        for match in self._pattern.finditer(question):
+            phrase = match.group(0)
+            mention = self._resolve(phrase, jurisdictions)
+            if mention is not None:
+                mentions.append(mention)
+        return mentions
+
+    def _resolve(self, phrase: str, jurisdictions: Sequence[str]) -> UnitMention | None:
+        # A canonical name wins over an alias, an alias over a short form.
+        units = self._by_name.get(phrase) or self._by_alias.get(phrase)
+        if not units:
+            names = self._tails.get(phrase, set())
+            units = [u for u in self.units if u.name in names]
+        units = _in_jurisdictions(units, jurisdictions)
+        if not units:
+            return None
+        ordered = tuple(sorted(units, key=lambda u: (u.jurisdiction, u.name)))
+        return UnitMention(phrase, ordered, ambiguous=len({u.name for u in ordered}) > 1)
+
+    def find_english(self, question: str, jurisdictions: Sequence[str] = ()) -> list[UnitMention]:
+        """Units named in English (the Commerce Bureau -> …商务局), via the glossary.
+
+        The glossary lists Chinese forms best first; the first form some stored unit has (as its
+        name without the level prefix) decides, so "commerce bureau" means 商务局 before 商务委.
+        """
+        mentions = []
+        for phrase, forms in unit_name_matches(question):
+            units: list[Unit] = []
+            for form in forms:
+                units = [
+                    u
+                    for u in self.units
+                    if u.kind is not UnitKind.PLACEHOLDER
+                    and (u.name == form or _strip_level(u.name) == form)
+                ]
+                units = _in_jurisdictions(units, jurisdictions)
+                if units:
+                    break
+            if units:
+                ordered = tuple(sorted(units, key=lambda u: (u.jurisdiction, u.name)))
+                mentions.append(
+                    UnitMention(phrase, ordered, ambiguous=len({u.name for u in ordered}) > 1)
+                )
+        return mentions
+
+
+def _strip_level(name: str) -> str:
+    """县商务局 -> 商务局, 中共柳河县委 stays (the prefix must be followed by a name)."""
+    return re.sub(r"^(?:中共)?[县区市省州](?=.{2,})", "", name) if len(name) >= 4 else name
+
+
+def _in_jurisdictions(units: Iterable[Unit], jurisdictions: Sequence[str]) -> list[Unit]:
+    """Keep units of the named jurisdictions (or of places inside them); all when none named."""
+    units = list(units)
+    if not jurisdictions:
+        return units
+    kept = [u for u in units if any(_within(u.jurisdiction, j) for j in jurisdictions)]
+    return kept
+
+
+def _within(place: str, named: str) -> bool:
+    return place == named or place.startswith(named) or place.endswith(named)
+
+
+_NATIONAL = re.compile(
+    r"国务院|国家层面|全国性|中央|\bstate council\b|\bnational\b|\bcentral government\b|\bministr",
+    re.IGNORECASE,
+)
+
+
+def jurisdictions_in(question: str, known: Sequence[str]) -> list[str]:
+    """Stored jurisdictions the question names (包头市, 松江区, 松江, Songjiang …)."""
+    found: list[str] = []
+    if "国家" in known and _NATIONAL.search(question):
+        found.append("国家")
+    table = gazetteer()
+    for division in table.mentions(question):
+        name = table.canonical_name(division)
+        for place in known:
+            if _within(place, name) and place not in found:
+                found.append(place)
+    for place in known:
+        if len(place) < 2:
+            continue
+        short = _short_place(place)
+        if place not in found and (place in question or (short and short in question)):
+            found.append(place)
+    return found
+
+
+def _short_place(place: str) -> str:
+    """松江 for 上海市松江区, 包头 for 包头市 (the last division's name without its suffix)."""
+    match = re.search(r"([\u4e00-\u9fff]{2,}?)(?:自治县|自治州|区|县|市|省|州|旗|盟)$", place)
+    if not match:
+        return ""
+    tail = match.group(1)
+    for parent in ("市", "省", "自治区"):
+        if parent in tail:
+            tail = tail.rsplit(parent, 1)[-1]
+    return tail if len(tail) >= 2 else ""
+
+
+def route(
+    question: str, catalogue: UnitCatalogue, known_jurisdictions: Sequence[str] = ()
+) -> Route:
+    """Decide what ``question`` asks and about what."""
+    language = language_of(question)
+    places = tuple(jurisdictions_in(question, known_jurisdictions))
+    mentions = catalogue.find(question, places)
+    if not mentions:
+        mentions = catalogue.find_english(question, places)
+    doc_numbers = tuple(m.text for m in find_doc_numbers(question))
+    titles = tuple(re.findall(r"《([^》]+)》", question))
+    lowered = question.lower()
+    role = (
+        Role.LEAD
+        if _LEAD.search(lowered)
+        else (Role.RESPONSIBLE if _RESPONSIBLE.search(lowered) else None)
+    )
+    compare = bool(_COMPARE.search(lowered)) and (
+        len(places) > 1 or "各" in question or "each" in lowered
+    )
+    base = Route(
+        Intent.SEARCH,
+        language,
+        mentions=tuple(mentions),
+        jurisdictions=places,
+        doc_numbers=doc_numbers,
+        titles=titles,
+        topic=_topic(question, mentions, places),
+        compare=compare,
+    )
+    return replace(base, intent=_intent(lowered, base, role), role=role)
+
+
+def _intent(lowered: str, base: Route, role: Role | None) -> Intent:
+    """The intent, by the first pattern that fits (order matters: most specific first)."""
+    mentions = base.mentions
+    if any(m.ambiguous for m in mentions):
+        return Intent.CLARIFY
+    if _CITED_BY.search(lowered):
+        return Intent.CITED_BY
+    if _CITES.search(lowered) and (base.titles or base.doc_numbers or base.topic or not mentions):
+        return Intent.CITES
+    if _COLLABORATE.search(lowered) and mentions:
+        return Intent.COLLABORATORS
+    if _MOST.search(lowered):
+        return Intent.MOST_TASKS
+    if len({m.units[0].name for m in mentions}) >= 2 and (
+        _SHARED.search(lowered) or not base.compare
+    ):
+        return Intent.SHARED
+    if mentions:
+        return _UNIT_INTENT_BY_ROLE.get(role, Intent.UNIT_DUTIES)
+    if _WHO.search(lowered) and _LEAD_OR_CHARGE.search(lowered):
+        return Intent.WHO_LEADS
+    return Intent.SEARCH
+
+
+_UNIT_INTENT_BY_ROLE: dict[Role | None, Intent] = {
+    Role.LEAD: Intent.UNIT_LEAD,
+    Role.RESPONSIBLE: Intent.UNIT_RESPONSIBLE,
+}
+
+
+def _topic(question: str, mentions: Sequence[UnitMention], places: Sequence[str]) -> str:
+    """The question without unit names, places and question words: what it is about."""
+    text = question
+    for mention in mentions:
+        text = re.sub(re.escape(mention.text), " ", text, flags=re.IGNORECASE)
+    for phrase, _ in unit_name_matches(text):
+        text = re.sub(re.escape(phrase), " ", text, flags=re.IGNORECASE)
+    for place in places:
+        text = (
+            text.replace(place, " ").replace(_short_place(place), " ")
+            if _short_place(place)
+            else text.replace(place, " ")
+        )
+    text = _ENGLISH_FILLER.sub(" ", text)
+    text = _QUESTION_WORDS.sub(" ", text)
+    return " ".join(text.split())
