@@ -471,6 +471,22 @@ def ask(
             )
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs) and the web explorer at /."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = settings_for(data_dir)
+    out.print(f"PolicyKG on http://{host}:{port}  (API docs: /docs; data: {settings.data_dir})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
 def rewriter_for(settings: Settings) -> Any:
     """The optional LLM step, when an endpoint is configured."""
     if not settings.llm_base_url:
@@ -646,6 +662,51 @@ def policies(
             str(p.clause_count),
         )
     out.print(table)
+
+
+@app.command("mcp")
+def mcp_server(
+    transport: Annotated[
+        str,
+        typer.Option(
+            help="stdio: the assistant starts this command and talks over stdin/stdout; "
+            "http: streamable HTTP at http://HOST:PORT/mcp."
+        ),
+    ] = "stdio",
+    host: Annotated[str, typer.Option(help="With --transport http: address to listen on.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="With --transport http: port.")] = 8765,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Serve the store to chat assistants over MCP (Model Context Protocol).
+
+    Tools: ask (cited answers), search, unit_duties, get_clause, get_policy, list_units,
+    list_jurisdictions. With stdio, stdout carries only MCP messages; logs go to stderr.
+    """
+    from api.answers import Answerer
+    from api.mcp_server import build_mcp_server, run_http, run_stdio
+
+    if transport not in ("stdio", "http"):
+        err.print(f"[red]error:[/] --transport must be stdio or http, not {transport!r}")
+        raise typer.Exit(2)
+    settings = settings_for(data_dir)
+    workspace = open_workspace(settings)
+    server = build_mcp_server(
+        workspace,
+        Answerer(workspace, rewriter=rewriter_for(settings)),
+        max_question_chars=settings.max_question_chars,
+    )
+    try:
+        if transport == "http":
+            err.print(
+                f"PolicyKG MCP server on http://{host}:{port}/mcp (data: {settings.data_dir})"
+            )
+            run_http(server, host, port)
+        else:
+            run_stdio(server)
+    finally:
+        workspace.close()
 
 
 def main() -> None:

@@ -1,0 +1,635 @@
+"""The FastAPI app: ask, search, browse units, clauses, policies and the graph; upload and delete.
+
+Built by :func:`create_app`; nothing happens at import time. The app holds no state of its own:
+everything lives in the workspace (data directory, or Neo4j plus the clause index), so any number
+of replicas can serve one store.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, File, Form, Header, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api import schemas
+from api.answers import Answerer, answer_to_dict
+from api.settings import Settings
+from api.workspace import Found, Workspace, open_workspace
+from graph.base import ClauseRecord, PolicySummary, UnitSummary
+from ingest.errors import (
+    CorruptDocumentError,
+    DecodeError,
+    EmptyDocumentError,
+    FileTooLargeError,
+    IngestError,
+    ModelUnavailableError,
+    NotFoundError,
+    PolicyKGError,
+    StoreCorruptError,
+    StoreError,
+    StoreUnavailableError,
+    UnsupportedFormatError,
+)
+from ingest.model import Role
+from search.hybrid import SearchMode
+
+logger = logging.getLogger(__name__)
+
+ERRORS = {
+    400: {"model": schemas.ErrorResponse, "description": "Bad request"},
+    401: {"model": schemas.ErrorResponse, "description": "Missing or wrong token"},
+    403: {"model": schemas.ErrorResponse, "description": "Writes are disabled"},
+    404: {"model": schemas.ErrorResponse, "description": "Not found"},
+    413: {"model": schemas.ErrorResponse, "description": "Too large"},
+    415: {"model": schemas.ErrorResponse, "description": "Unsupported format"},
+    422: {"model": schemas.ErrorResponse, "description": "Invalid input or document"},
+    503: {"model": schemas.ErrorResponse, "description": "Store or model unavailable"},
+}
+
+# Our errors -> HTTP status and code, most specific first (checked in order).
+_STATUS: list[tuple[type[PolicyKGError], int, str]] = [
+    (FileTooLargeError, 413, "too_large"),
+    (UnsupportedFormatError, 415, "unsupported_format"),
+    (CorruptDocumentError, 422, "corrupt_document"),
+    (EmptyDocumentError, 422, "empty_document"),
+    (DecodeError, 422, "undecodable"),
+    (IngestError, 422, "unreadable_document"),
+    (NotFoundError, 404, "not_found"),
+    (StoreUnavailableError, 503, "store_unavailable"),
+    (ModelUnavailableError, 503, "model_unavailable"),
+    (StoreCorruptError, 500, "store_corrupt"),
+    (StoreError, 503, "store_error"),
+    (PolicyKGError, 500, "error"),
+]
+
+
+@dataclass(slots=True)
+class Services:
+    """What the endpoints use, built once per app."""
+
+    settings: Settings
+    workspace: Workspace
+    answerer: Answerer
+
+
+class BodyLimit:
+    """ASGI middleware refusing request bodies over a limit (413), by header and while streaming."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await _too_large(send, self.max_bytes)
+            return
+        seen = 0
+
+        async def limited() -> dict[str, Any]:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _BodyTooLarge
+            return dict(message)
+
+        try:
+            await self.app(scope, limited, send)
+        except _BodyTooLarge:
+            await _too_large(send, self.max_bytes)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = schemas.ErrorResponse(
+        error=schemas.ErrorDetail(code="too_large", message=f"request body over {limit} bytes")
+    ).model_dump_json()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body.encode()})
+
+
+def create_app(settings: Settings | None = None, workspace: Workspace | None = None) -> FastAPI:
+    """Build the app. Tests pass a workspace; ``policykg serve`` builds one from settings."""
+    chosen = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from api.cli import rewriter_for
+
+        space = workspace or open_workspace(chosen)
+        app.state.services = Services(chosen, space, Answerer(space, rewriter=rewriter_for(chosen)))
+        yield
+        space.close()
+
+    app = FastAPI(
+        title="PolicyKG",
+        version="0.1.0",
+        description=(
+            "Who leads and who shares each clause of Chinese policy documents, with exact citations. "
+            "Ask in Chinese or English; unit questions return every clause of the unit."
+        ),
+        lifespan=lifespan,
+        responses=ERRORS,  # type: ignore[arg-type]
+    )
+    app.add_middleware(BodyLimit, max_bytes=chosen.max_upload_bytes)
+    if chosen.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=chosen.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    _add_error_handlers(app)
+    _add_routes(app, chosen)
+    _mount_explorer(app)
+    return app
+
+
+def services(request: Request) -> Services:
+    """The app's services (a dependency, so tests can override it)."""
+    found: Services = request.app.state.services
+    return found
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+
+def _error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = schemas.ErrorResponse(error=schemas.ErrorDetail(code=code, message=message))
+    return JSONResponse(status_code=status, content=body.model_dump(), headers=headers)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(PolicyKGError)
+    async def policykg_error(request: Request, exc: PolicyKGError) -> JSONResponse:
+        for kind, status, code in _STATUS:
+            if isinstance(exc, kind):
+                if status >= 500:
+                    logger.error("%s %s failed: %s", request.method, request.url.path, exc)
+                message = exc.problem if isinstance(exc, IngestError) else str(exc)
+                return _error(status, code, message)
+        return _error(500, "error", str(exc))  # pragma: no cover - PolicyKGError is last above
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'] if p != 'body')}: {e['msg']}" for e in exc.errors()
+        )
+        return _error(422, "invalid_request", problems or "invalid request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+        }.get(exc.status_code, "http_error")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Allow must list every method of the path; Starlette names only the first route's.
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        return _error(exc.status_code, code, str(exc.detail), headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match in (Match.PARTIAL, Match.FULL):
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
+def require_token(settings: Settings, authorization: str | None) -> None:
+    """Refuse writes unless a token is configured and the request carries it."""
+    expected = settings.api_token.get_secret_value() if settings.api_token else ""
+    if not expected:
+        raise StarletteHTTPException(
+            403, "writes are disabled: set POLICYKG_API_TOKEN to enable them"
+        )
+    given = (authorization or "").removeprefix("Bearer ").strip()
+    if not given or not secrets.compare_digest(given.encode(), expected.encode()):
+        raise StarletteHTTPException(401, "missing or wrong bearer token")
+
+
+def clause_out(record: ClauseRecord, score: float = 1.0) -> schemas.ClauseOut:
+    """A clause record as the API shows it."""
+    clause = record.clause
+    return schemas.ClauseOut(
+        clause_id=clause.id,
+        policy_id=clause.policy_id,
+        policy_title=record.policy_title,
+        doc_number=record.doc_number,
+        jurisdiction=record.jurisdiction,
+        number=clause.number,
+        marker=clause.marker,
+        title=clause.title,
+        role=record.role.value if record.role else None,
+        lead_units=list(clause.lead_units),
+        responsible_units=list(clause.responsible_units),
+        text=clause.text,
+        score=score,
+    )
+
+
+def unit_out(summary: UnitSummary) -> schemas.UnitOut:
+    """A unit summary as the API shows it."""
+    unit = summary.unit
+    return schemas.UnitOut(
+        id=unit.id,
+        name=unit.name,
+        jurisdiction=unit.jurisdiction,
+        aliases=list(unit.aliases),
+        level=unit.level.value,
+        kind=unit.kind.value,
+        lead=summary.lead,
+        responsible=summary.responsible,
+        mentions=summary.mentions,
+        policies=summary.policies,
+    )
+
+
+def policy_out(summary: PolicySummary) -> schemas.PolicySummaryOut:
+    """A policy summary as the API shows it."""
+    return schemas.PolicySummaryOut(
+        id=summary.id,
+        title=summary.title,
+        doc_number=summary.doc_number,
+        issuer=summary.issuer,
+        date=summary.date,
+        jurisdiction=summary.jurisdiction,
+        source=summary.source,
+        stub=summary.stub,
+        clause_count=summary.clause_count,
+    )
+
+
+def safe_filename(name: str | None) -> str:
+    """An upload's file name, refused when it carries a path (../x, /etc/x, C:\\x)."""
+    if not name or not name.strip():
+        raise StarletteHTTPException(400, "the upload has no file name")
+    if (
+        name != PurePosixPath(name).name
+        or name != PureWindowsPath(name).name
+        or name in (".", "..")
+    ):
+        raise StarletteHTTPException(400, "the file name must not contain a path")
+    if len(name) > 200 or any(ord(ch) < 32 for ch in name):
+        raise StarletteHTTPException(400, "the file name is too long or has control characters")
+    return name
+
+
+MAX_QUERY_CHARS = 500
+"""Longest question or query accepted (also capped by POLICYKG_MAX_QUESTION_CHARS)."""
+
+
+def _check_length(text: str, settings: Settings) -> None:
+    if len(text) > settings.max_question_chars:
+        raise StarletteHTTPException(422, f"question over {settings.max_question_chars} characters")
+
+
+def _add_routes(app: FastAPI, settings: Settings) -> None:
+    @app.get("/healthz", response_model=schemas.Health, tags=["service"])
+    def healthz(s: ServicesDep) -> schemas.Health:
+        """Liveness: the store answers."""
+        stats = s.workspace.graph.stats()
+        backend = "neo4j" if s.settings.neo4j_uri else "networkx"
+        return schemas.Health(
+            status="ok", policies=stats.policies, clauses=stats.clauses, backend=backend
+        )
+
+    @app.post("/ask", response_model=schemas.AskResponse, tags=["answers"])
+    def ask(body: schemas.AskRequest, s: ServicesDep) -> dict[str, Any]:
+        """Answer a question with every statement cited (policy title and clause number).
+
+        Unit questions (县商务局负责什么? / What is the 县商务局 responsible for?) return the
+        complete set of the unit's clauses with roles; who-leads, citation and ranking questions
+        are answered from the graph; anything else by hybrid retrieval.
+        """
+        _check_length(body.question, s.settings)
+        return answer_to_dict(s.answerer.ask(body.question, body.jurisdiction))
+
+    @app.get("/search", response_model=schemas.SearchResponse, tags=["answers"])
+    def search(
+        s: ServicesDep,
+        q: Annotated[
+            str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="Question or keywords")
+        ],
+        k: Annotated[int, Query(ge=1, le=100)] = 10,
+        mode: Literal["hybrid", "bm25", "dense"] = "hybrid",
+        policy_id: Annotated[str | None, Query(max_length=200)] = None,
+        unit: Annotated[str | None, Query(max_length=100, description="Unit name or id")] = None,
+        role: Literal["lead", "responsible"] | None = None,
+        jurisdiction: Annotated[str | None, Query(max_length=100)] = None,
+    ) -> schemas.SearchResponse:
+        """Hybrid (BM25 + embeddings, fused) clause search with filters."""
+        _check_length(q, s.settings)
+        unit_ids: list[str] = []
+        if unit:
+            direct = s.workspace.graph.unit(unit)
+            unit_ids = (
+                [direct.unit.id]
+                if direct
+                else [u.id for u in s.workspace.graph.find_units(unit, jurisdiction)]
+            )
+            if not unit_ids:
+                raise NotFoundError(f"no unit called {unit}")
+        found: list[Found] = s.workspace.search(
+            q,
+            k,
+            mode=SearchMode(mode),
+            policy_id=policy_id,
+            unit_ids=unit_ids,
+            role=Role(role) if role else None,
+            jurisdiction=jurisdiction,
+        )
+        hits = [
+            schemas.SearchHitOut(
+                **clause_out(f.record, f.hit.score).model_dump(),
+                bm25_rank=f.hit.bm25_rank,
+                dense_rank=f.hit.dense_rank,
+            )
+            for f in found
+        ]
+        return schemas.SearchResponse(query=q, mode=mode, hits=hits)
+
+    @app.get("/units", response_model=schemas.UnitPage, tags=["graph"])
+    def units(
+        s: ServicesDep,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        jurisdiction: Annotated[str | None, Query(max_length=100)] = None,
+        name: Annotated[str | None, Query(max_length=100, description="Name contains")] = None,
+    ) -> schemas.UnitPage:
+        """Units by workload (clauses led and shared)."""
+        page = s.workspace.graph.units(offset, limit, jurisdiction=jurisdiction, name_contains=name)
+        return schemas.UnitPage(
+            total=page.total, offset=offset, limit=limit, items=[unit_out(u) for u in page.items]
+        )
+
+    @app.get("/units/{name:path}", response_model=schemas.UnitLookup, tags=["graph"])
+    def unit(
+        name: str, s: ServicesDep, jurisdiction: Annotated[str | None, Query(max_length=100)] = None
+    ) -> schemas.UnitLookup:
+        """A unit by name, alias or id: its clauses by role and its closest partners, per jurisdiction."""
+        graph = s.workspace.graph
+        with s.workspace.reading():
+            direct = graph.unit(name)
+            found = [direct.unit] if direct else graph.find_units(name, jurisdiction)
+            if not found:
+                raise NotFoundError(f"no unit called {name}")
+            details = []
+            for item in found:
+                summary = graph.unit(item.id)
+                assert summary is not None
+                partners = []
+                for edge in graph.collaboration(unit_id=item.id, limit=10):
+                    other = edge.target if edge.source == item.id else edge.source
+                    partner = graph.unit(other)
+                    partners.append(
+                        {
+                            "id": other,
+                            "name": partner.unit.name if partner else other,
+                            "shared_clauses": edge.weight,
+                        }
+                    )
+                details.append(
+                    schemas.UnitDetail(
+                        unit=unit_out(summary),
+                        lead=[clause_out(r) for r in graph.unit_clauses(item.id, Role.LEAD)],
+                        responsible=[
+                            clause_out(r) for r in graph.unit_clauses(item.id, Role.RESPONSIBLE)
+                        ],
+                        mentioned=[
+                            clause_out(r) for r in graph.unit_clauses(item.id, Role.MENTION)
+                        ],
+                        partners=partners,
+                    )
+                )
+        return schemas.UnitLookup(name=name, units=details)
+
+    @app.get("/clauses/{clause_id:path}", response_model=schemas.ClauseOut, tags=["graph"])
+    def clause(clause_id: str, s: ServicesDep) -> schemas.ClauseOut:
+        """One clause with its policy, number, units and full text."""
+        records = s.workspace.graph.clauses([clause_id])
+        if not records:
+            raise NotFoundError(f"no clause {clause_id}")
+        return clause_out(records[0])
+
+    @app.get("/policies", response_model=schemas.PolicyPage, tags=["graph"])
+    def policies(
+        s: ServicesDep,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        jurisdiction: Annotated[str | None, Query(max_length=100)] = None,
+    ) -> schemas.PolicyPage:
+        """Stored policies by jurisdiction and date."""
+        page = s.workspace.graph.policies(offset, limit, jurisdiction=jurisdiction)
+        return schemas.PolicyPage(
+            total=page.total, offset=offset, limit=limit, items=[policy_out(p) for p in page.items]
+        )
+
+    @app.get("/policies/{policy_id}", response_model=schemas.PolicyDetail, tags=["graph"])
+    def policy(policy_id: str, s: ServicesDep) -> schemas.PolicyDetail:
+        """A policy's outline (sections and clauses), what it cites and what cites it."""
+        graph = s.workspace.graph
+        with s.workspace.reading():
+            found = graph.get_policy(policy_id)
+            if found is None:
+                raise NotFoundError(f"no policy {policy_id}")
+            sections = []
+            for section in found.sections:
+                items = [
+                    schemas.OutlineClause(
+                        clause_id=c.id,
+                        number=c.number,
+                        marker=c.marker,
+                        title=c.title,
+                        lead_units=list(c.lead_units),
+                        responsible_units=list(c.responsible_units),
+                    )
+                    for c in found.clauses
+                    if c.section_id == section.id
+                ]
+                sections.append(
+                    schemas.OutlineSection(
+                        number=section.number, title=section.title, clauses=items
+                    )
+                )
+            return schemas.PolicyDetail(
+                policy=schemas.PolicySummaryOut(
+                    id=found.id,
+                    title=found.title,
+                    doc_number=found.doc_number,
+                    issuer=found.issuer,
+                    date=found.date,
+                    jurisdiction=found.jurisdiction.name,
+                    source=found.source,
+                    stub=False,
+                    clause_count=len(found.clauses),
+                ),
+                preamble=found.preamble,
+                sections=sections,
+                cites=[policy_out(p) for p in graph.citations(policy_id)],
+                cited_by=[policy_out(p) for p in graph.cited_by(policy_id)],
+            )
+
+    @app.get("/graph/neighborhood", response_model=schemas.GraphView, tags=["graph"])
+    def neighborhood(
+        s: ServicesDep,
+        node_id: Annotated[str, Query(min_length=1, max_length=300)],
+        depth: Annotated[int, Query(ge=1, le=3)] = 1,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    ) -> schemas.GraphView:
+        """Nodes within ``depth`` hops of any node (policy, section, clause, unit, jurisdiction)."""
+        view = s.workspace.graph.neighborhood(node_id, depth, limit)
+        if not view.nodes:
+            raise NotFoundError(f"no node {node_id}")
+        return schemas.GraphView(
+            nodes=[
+                schemas.GraphNodeOut(
+                    id=n.id, label=n.label, name=n.name, properties=dict(n.properties)
+                )
+                for n in view.nodes
+            ],
+            edges=[
+                schemas.GraphEdgeOut(source=e.source, target=e.target, type=e.type)
+                for e in view.edges
+            ],
+            truncated=view.truncated,
+        )
+
+    @app.get("/graph/collaboration", response_model=schemas.GraphView, tags=["graph"])
+    def collaboration(
+        s: ServicesDep,
+        jurisdiction: Annotated[str | None, Query(max_length=100)] = None,
+        unit_id: Annotated[str | None, Query(max_length=200)] = None,
+        min_weight: Annotated[int, Query(ge=1)] = 1,
+        limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    ) -> schemas.GraphView:
+        """Units linked by the clauses they share (weight = shared clauses)."""
+        graph = s.workspace.graph
+        edges = graph.collaboration(
+            jurisdiction=jurisdiction, unit_id=unit_id, min_weight=min_weight, limit=limit
+        )
+        ids = sorted({e.source for e in edges} | {e.target for e in edges})
+        nodes = []
+        for node in ids:
+            summary = graph.unit(node)
+            if summary is not None:
+                nodes.append(
+                    schemas.GraphNodeOut(
+                        id=node,
+                        label="Unit",
+                        name=summary.unit.name,
+                        properties={
+                            "jurisdiction": summary.unit.jurisdiction,
+                            "kind": summary.unit.kind.value,
+                            "lead": summary.lead,
+                            "responsible": summary.responsible,
+                        },
+                    )
+                )
+        return schemas.GraphView(
+            nodes=nodes,
+            edges=[
+                schemas.GraphEdgeOut(
+                    source=e.source, target=e.target, type="SHARES", weight=e.weight
+                )
+                for e in edges
+            ],
+        )
+
+    @app.get("/jurisdictions", response_model=list[schemas.JurisdictionOut], tags=["graph"])
+    def jurisdictions(s: ServicesDep) -> list[schemas.JurisdictionOut]:
+        """Jurisdictions in the store, with their policy, unit and clause counts."""
+        return [
+            schemas.JurisdictionOut(
+                name=j.jurisdiction.name,
+                level=j.jurisdiction.level.value,
+                parent=j.jurisdiction.parent,
+                determined=j.jurisdiction.determined,
+                policies=j.policies,
+                units=j.units,
+                clauses=j.clauses,
+            )
+            for j in s.workspace.graph.jurisdictions()
+        ]
+
+    @app.post("/documents", response_model=schemas.IngestResponse, status_code=201, tags=["write"])
+    def upload(
+        s: ServicesDep,
+        file: Annotated[UploadFile, File(description="A .txt, .md, .html, .docx or .pdf document")],
+        jurisdiction: Annotated[str | None, Form(max_length=100)] = None,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> schemas.IngestResponse:
+        """Upload and ingest one document (needs the bearer token). A new version replaces the old."""
+        require_token(s.settings, authorization)
+        name = safe_filename(file.filename)
+        data = file.file.read(s.settings.max_upload_bytes + 1)
+        if len(data) > s.settings.max_upload_bytes:
+            raise FileTooLargeError(f"upload over {s.settings.max_upload_bytes} bytes", name)
+        policy, report = s.workspace.ingest_upload(
+            data, f"upload/{name}", jurisdiction=jurisdiction
+        )
+        return schemas.IngestResponse(
+            policy_id=policy.id,
+            title=policy.title,
+            doc_number=policy.doc_number,
+            jurisdiction=policy.jurisdiction.name,
+            clauses=len(policy.clauses),
+            replaced=report.replaced,
+            unchanged=bool(report.unchanged),
+        )
+
+    @app.delete("/policies/{policy_id}", response_model=schemas.DeleteResponse, tags=["write"])
+    def delete(
+        policy_id: str, s: ServicesDep, authorization: Annotated[str | None, Header()] = None
+    ) -> schemas.DeleteResponse:
+        """Delete a policy, its clauses and units no other policy names (needs the bearer token)."""
+        require_token(s.settings, authorization)
+        if not s.workspace.delete_policy(policy_id):
+            raise NotFoundError(f"no policy {policy_id}")
+        return schemas.DeleteResponse(deleted=policy_id)
+
+
+def _mount_explorer(app: FastAPI) -> None:
+    """Serve the web explorer at / when its built files ship with the package."""
+    from importlib import resources
+
+    from fastapi.staticfiles import StaticFiles
+
+    static = resources.files("api").joinpath("web/static")
+    if static.is_dir() and static.joinpath("index.html").is_file():
+        app.mount("/", StaticFiles(directory=str(static), html=True), name="explorer")

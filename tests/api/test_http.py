@@ -1,0 +1,230 @@
+"""The HTTP API driven through a real uvicorn server on loopback."""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from pydantic import SecretStr
+
+from api.app import create_app
+from api.settings import Settings
+from api.workspace import Workspace
+from search.embeddings.cache import CachedEmbedder, EmbeddingCache
+from search.embeddings.hashing import HashingEmbedder
+from tests.conftest import CORPUS, SEED
+from tests.documents import docx_bytes, zip_bomb_docx
+
+TOKEN = "test-token-7f3a"
+COMMERCE_CLAUSES = [("四", "responsible"), ("九", "responsible"), ("十四", "responsible"),
+                    ("十五", "lead"), ("十六", "responsible"), ("十九", "lead")]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(settings: Settings, workspace: Workspace) -> Iterator[str]:
+    """Run the app in a real uvicorn server in a thread; yield its base URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, workspace), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started:
+        assert time.time() < deadline, "server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def hashing_workspace(data: Path) -> Workspace:
+    return Workspace(
+        data,
+        embedder=CachedEmbedder(HashingEmbedder(128), EmbeddingCache(data / "cache" / "e.sqlite")),
+    )
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    space = hashing_workspace(tmp_path_factory.mktemp("http") / "data")
+    space.ingest_paths([SEED, CORPUS / "dev" / "012.txt"])
+    return space
+
+
+@pytest.fixture(scope="module")
+def base(workspace: Workspace) -> Iterator[str]:
+    settings = Settings(
+        data_dir=workspace.data_dir, api_token=SecretStr(TOKEN), max_upload_bytes=2_000_000
+    )
+    yield from start_server(settings, workspace)
+
+
+@pytest.fixture
+def client(base: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base, timeout=30) as c:
+        yield c
+
+
+def test_health(client: httpx.Client) -> None:
+    body = client.get("/healthz").json()
+    assert body == {"status": "ok", "policies": 2, "clauses": 50, "backend": "networkx"}
+
+
+@pytest.mark.parametrize(
+    "question", ["县商务局负责什么？", "What is the 县商务局 responsible for?"]
+)
+def test_ask_returns_exactly_the_commerce_bureau_clauses(
+    client: httpx.Client, question: str
+) -> None:
+    body = client.post("/ask", json={"question": question}).json()
+    assert body["intent"] == "unit_duties"
+    assert [(c["number"], c["role"]) for c in body["clauses"]] == COMMERCE_CLAUSES
+    for key in ("question", "intent", "answer", "units", "clauses", "policies"):
+        assert key in body
+    clause = body["clauses"][3]
+    assert clause["title"] == "创新精准招商方式" and clause["lead_units"] == ["县商务局"]
+    assert "《开发区改革开放实施意见》（十五）" in body["answer"]
+    assert body["language"] == ("en" if question.startswith("What") else "zh")
+
+
+def test_search_units_clauses_policies_graph(client: httpx.Client) -> None:
+    hits = client.get("/search", params={"q": "招商引资", "k": 3}).json()["hits"]
+    assert hits[0]["number"] == "十五" and hits[0]["bm25_rank"] == 1
+    led = client.get("/search", params={"q": "工作", "unit": "县商务局", "role": "lead"}).json()[
+        "hits"
+    ]
+    assert sorted(h["number"] for h in led) == ["十九", "十五"]
+    units = client.get("/units", params={"limit": 5}).json()
+    assert units["total"] > 20 and len(units["items"]) == 5
+    detail = client.get("/units/县商务局").json()["units"][0]
+    assert [c["number"] for c in detail["lead"]] == ["十五", "十九"]
+    assert detail["partners"][0]["shared_clauses"] >= 1
+    clause_id = detail["lead"][0]["clause_id"]
+    assert client.get(f"/clauses/{clause_id}").json()["title"] == "创新精准招商方式"
+    policies = client.get("/policies").json()["items"]
+    seed = next(p for p in policies if p["title"] == "开发区改革开放实施意见")
+    outline = client.get(f"/policies/{seed['id']}").json()
+    assert [s["number"] for s in outline["sections"]] == ["一", "二", "三", "四"]
+    assert len(outline["cites"]) == 11
+    view = client.get("/graph/neighborhood", params={"node_id": detail["unit"]["id"]}).json()
+    assert len([n for n in view["nodes"] if n["label"] == "Clause"]) == 7
+    network = client.get("/graph/collaboration", params={"min_weight": 3}).json()
+    assert network["edges"] and all(e["weight"] >= 3 for e in network["edges"])
+    places = client.get("/jurisdictions").json()
+    assert {p["name"] for p in places} == {"国家", "未定辖区·开发区改革开放实施意见"}
+
+
+def test_errors_share_one_model(client: httpx.Client) -> None:
+    for response, status in (
+        (client.get("/clauses/nope:1"), 404),
+        (client.get("/units/没有这个单位"), 404),
+        (client.post("/ask", json={"question": "问" * 501}), 422),
+        (client.post("/ask", json={}), 422),
+        (client.get("/search", params={"q": ""}), 422),
+        (client.get("/graph/neighborhood", params={"node_id": "nope"}), 404),
+    ):
+        assert response.status_code == status
+        assert set(response.json()) == {"error"} and response.json()["error"]["message"]
+
+
+def upload(
+    client: httpx.Client, name: str, data: bytes, token: str | None = TOKEN
+) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return client.post(
+        "/documents", files={"file": (name, data, "application/octet-stream")}, headers=headers
+    )
+
+
+def test_writes_need_the_token(client: httpx.Client) -> None:
+    data = (CORPUS / "dev" / "017.txt").read_bytes()
+    assert upload(client, "017.txt", data, token=None).status_code == 401
+    assert upload(client, "017.txt", data, token="wrong").status_code == 401
+    assert (
+        client.delete("/policies/whatever", headers={"Authorization": "Bearer wrong"}).status_code
+        == 401
+    )
+
+
+def test_hostile_uploads_are_refused_cleanly(client: httpx.Client) -> None:
+    for name in ("../../etc/passwd.txt", "/abs/path.txt", "..\\\\windows.txt", "..", "a/b.txt"):
+        response = upload(client, name, b"text")
+        assert response.status_code == 400, name
+        assert (
+            "path" in response.json()["error"]["message"]
+            or "name" in response.json()["error"]["message"]
+        )
+    bomb = upload(client, "bomb.docx", zip_bomb_docx())
+    assert bomb.status_code == 422 and "zip bomb" in bomb.json()["error"]["message"]
+    big = upload(client, "big.txt", b"a" * 2_100_000)
+    assert big.status_code == 413
+    legacy = upload(client, "old.doc", b"\xd0\xcf\x11\xe0" + b"\0" * 600)
+    assert legacy.status_code == 415
+    assert client.get("/healthz").json()["policies"] == 2  # nothing stored
+
+
+def test_upload_then_delete(client: httpx.Client) -> None:
+    document = docx_bytes(
+        [
+            "关于加快数字经济发展的实施意见",
+            "一、重点任务",
+            "（一）建设数据中心。推进算力设施建设。（牵头单位：县发改局，责任单位：县工信局）",
+        ]
+    )
+    created = upload(client, "数字经济.docx", document)
+    assert created.status_code == 201, created.text
+    policy_id = created.json()["policy_id"]
+    assert created.json()["clauses"] == 1
+    again = upload(client, "数字经济.docx", document)
+    assert again.json()["unchanged"] is True
+    hits = client.get("/search", params={"q": "算力设施"}).json()["hits"]
+    assert hits[0]["policy_id"] == policy_id
+    deleted = client.delete(f"/policies/{policy_id}", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert deleted.json() == {"deleted": policy_id}
+    assert (
+        client.delete(
+            f"/policies/{policy_id}", headers={"Authorization": f"Bearer {TOKEN}"}
+        ).status_code
+        == 404
+    )
+
+
+def test_without_a_configured_token_writes_are_refused(workspace: Workspace) -> None:
+    settings = Settings(data_dir=workspace.data_dir, api_token=None)
+    for base in start_server(settings, workspace):
+        with httpx.Client(base_url=base) as client:
+            response = upload(client, "x.txt", b"text", token="anything")
+            assert response.status_code == 403
+            assert "POLICYKG_API_TOKEN" in response.json()["error"]["message"]
+
+
+def test_openapi_has_examples(client: httpx.Client) -> None:
+    spec = client.get("/openapi.json").json()
+    assert spec["components"]["schemas"]["AskResponse"]["examples"]
+    assert "/ask" in spec["paths"] and "/documents" in spec["paths"]
+
+
+def test_zip_is_not_a_docx(client: httpx.Client) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    response = upload(client, "archive.zip", buffer.getvalue())
+    assert response.status_code == 415
