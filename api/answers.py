@@ -150,6 +150,7 @@ class Answerer:
         self.workspace = workspace
         self.rewriter = rewriter
         self._catalogue: tuple[int, UnitCatalogue, list[str]] | None = None
+        self._titles: tuple[int, list[tuple[str, PolicySummary]]] | None = None
         self._lock = threading.Lock()
         self._handlers: dict[Intent, Callable[[str, Route], Answer]] = {
             Intent.UNIT_DUTIES: self._unit_duties,
@@ -172,8 +173,28 @@ class Answerer:
         catalogue, places = self._catalogue_now()
         routed = route(question, catalogue, places)
         if jurisdiction:
-            routed = _restrict(routed, resolve_jurisdiction(jurisdiction, places) or jurisdiction)
+            return _restrict(routed, resolve_jurisdiction(jurisdiction, places) or jurisdiction)
+        if routed.mentions and not routed.jurisdictions:
+            # A unit question scoped by a document's title (在《开发区改革开放实施意见》中…) is about
+            # that document's jurisdiction.
+            named = self._policy_in_question(question)
+            if named is not None and named.jurisdiction:
+                return _restrict(routed, named.jurisdiction)
         return routed
+
+    def _policy_in_question(self, question: str) -> PolicySummary | None:
+        key = title_key(question)
+        inside = [s for k, s in self._titles_now() if k in key]
+        return max(inside, key=lambda s: len(s.title)) if inside else None
+
+    def _titles_now(self) -> list[tuple[str, PolicySummary]]:
+        """Stored policies by title key (6+ characters), cached per store generation."""
+        generation = self.workspace.generation
+        if self._titles is None or self._titles[0] != generation:
+            summaries = self.workspace.graph.policies(0, 10**9).items
+            keyed = [(title_key(s.title), s) for s in summaries]
+            self._titles = (generation, [(k, s) for k, s in keyed if len(k) >= 6])
+        return self._titles[1]
 
     def ask(self, question: str, jurisdiction: str | None = None) -> Answer:
         """Answer ``question`` (optionally only within ``jurisdiction``)."""

@@ -372,8 +372,8 @@ def route(
 def _intent(lowered: str, base: Route, role: Role | None) -> Intent:
     """The intent, by the first pattern that fits (order matters: most specific first)."""
     mentions = base.mentions
-    if any(m.ambiguous for m in mentions):
-        return Intent.CLARIFY
+    if any(m.ambiguous for m in mentions) and not base.compare:
+        return Intent.CLARIFY  # a comparison (各区的水务局分别…) answers every match side by side
     if _CITED_BY.search(lowered):
         return Intent.CITED_BY
     if _CITES.search(lowered) and (base.titles or base.doc_numbers or base.topic or not mentions):
