@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from ingest.model import Policy
 from ingest.parser import parse_document
 from ingest.readers import read_path
+
+if TYPE_CHECKING:
+    from neo4j import Driver
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CORPUS = FIXTURES / "corpus"
@@ -29,3 +35,57 @@ def corpus_policies() -> list[Policy]:
     results = list(parse_paths(find_documents([CORPUS])))
     assert all(r.ok for r in results), [str(r.error) for r in results if not r.ok]
     return [r.policy for r in results if r.policy is not None]
+
+
+@pytest.fixture(scope="session")
+def neo4j_uri() -> Iterator[str]:
+    """Bolt URI of a Neo4j for `neo4j` tests.
+
+    ``POLICYKG_NEO4J_URI`` (with ``POLICYKG_NEO4J_USER``/``PASSWORD``) names a server to use;
+    otherwise the harness of ``tools/neo4j-server`` is started once for the session. When it
+    cannot start, the tests fail under ``CI=true`` and are skipped elsewhere.
+    """
+    configured = os.environ.get("POLICYKG_NEO4J_URI")
+    if configured:
+        yield configured
+        return
+    from tests.neo4j_server import Neo4jServerProcess
+
+    server = Neo4jServerProcess()
+    try:
+        uri = server.start()
+    except (RuntimeError, OSError) as e:
+        message = f"cannot start the test Neo4j server (tools/neo4j-server): {e}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    try:
+        yield uri
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def neo4j_auth() -> tuple[str, str] | None:
+    """Credentials for ``neo4j_uri``: from the environment, or None (the harness has no auth)."""
+    user = os.environ.get("POLICYKG_NEO4J_USER", "")
+    password = os.environ.get("POLICYKG_NEO4J_PASSWORD", "")
+    return (user, password) if user or password else None
+
+
+@pytest.fixture(scope="session")
+def neo4j_database() -> str | None:
+    """Database for `neo4j` tests (``POLICYKG_NEO4J_DATABASE``), or None for the default."""
+    return os.environ.get("POLICYKG_NEO4J_DATABASE") or None
+
+
+@pytest.fixture(scope="session")
+def neo4j_driver(neo4j_uri: str, neo4j_auth: tuple[str, str] | None) -> Iterator[Driver]:
+    """One driver for the session's `neo4j` tests."""
+    from neo4j import GraphDatabase
+
+    driver = GraphDatabase.driver(neo4j_uri, auth=neo4j_auth, connection_timeout=10.0)
+    try:
+        yield driver
+    finally:
+        driver.close()

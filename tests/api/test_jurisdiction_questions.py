@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -14,14 +13,18 @@ from ingest.model import Policy
 from tests.api.test_http import hashing_workspace
 from tests.conftest import CORPUS, FIXTURES
 
-QUESTIONS = json.loads((FIXTURES / "questions" / "jurisdictions.json").read_text(encoding="utf-8"))["questions"]
+QUESTIONS = json.loads((FIXTURES / "questions" / "jurisdictions.json").read_text(encoding="utf-8"))[
+    "questions"
+]
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, Answerer, list[Policy]]:
     workspace = hashing_workspace(tmp_path_factory.mktemp("places") / "data")
     workspace.ingest_paths([CORPUS])
-    policies = [p for i in sorted(workspace.graph.policy_ids()) if (p := workspace.graph.get_policy(i))]
+    policies = [
+        p for i in sorted(workspace.graph.policy_ids()) if (p := workspace.graph.get_policy(i))
+    ]
     return workspace, Answerer(workspace), policies
 
 
