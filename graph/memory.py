@@ -42,6 +42,7 @@ from graph.views import (
     graph_node,
     jurisdiction_chain,
     jurisdiction_from_properties,
+    jurisdiction_node_id,
     jurisdiction_properties,
     node_sort_key,
     policy_properties,
@@ -235,7 +236,7 @@ class MemoryGraphStore:
         g.add_node(policy.id, label=schema.POLICY, props=policy_properties(policy))
         self._add_jurisdiction(policy.jurisdiction)
         g.add_edge(
-            policy.id, _jurisdiction_node(policy.jurisdiction.name), type=schema.IN_JURISDICTION
+            policy.id, jurisdiction_node_id(policy.jurisdiction.name), type=schema.IN_JURISDICTION
         )
         for section in policy.sections:
             g.add_node(
@@ -266,7 +267,9 @@ class MemoryGraphStore:
         g = self._graph
         if not g.has_node(unit.id):
             g.add_node(unit.id, label=schema.UNIT, props=unit_properties(unit), obj=unit)
-            g.add_edge(unit.id, _jurisdiction_node(unit.jurisdiction), type=schema.IN_JURISDICTION)
+            g.add_edge(
+                unit.id, jurisdiction_node_id(unit.jurisdiction), type=schema.IN_JURISDICTION
+            )
         g.add_edge(policy_id, unit.id, type=schema.NAMES, aliases=unit.aliases)
         self._refresh_aliases(unit.id)
 
@@ -294,7 +297,7 @@ class MemoryGraphStore:
         g = self._graph
         child: str | None = None
         for link in jurisdiction_chain(place):
-            node = _jurisdiction_node(link.name)
+            node = jurisdiction_node_id(link.name)
             if not g.has_node(node):
                 g.add_node(
                     node, label=schema.JURISDICTION, props=jurisdiction_properties(link), obj=link
@@ -400,7 +403,7 @@ class MemoryGraphStore:
     def _prune_jurisdictions(self, place: Jurisdiction) -> None:
         g = self._graph
         for link in jurisdiction_chain(place):
-            node = _jurisdiction_node(link.name)
+            node = jurisdiction_node_id(link.name)
             if g.has_node(node) and g.in_degree(node) == 0:
                 g.remove_node(node)
 
@@ -715,12 +718,8 @@ def _suffixes(title_key: str) -> list[str]:
     return [title_key[i:] for i in range(1, len(title_key) - 7)]
 
 
-def _jurisdiction_node(name: str) -> str:
-    return f"J:{name}"
-
-
 def _stored_jurisdiction(g: nx.DiGraph, name: str, fallback: Jurisdiction) -> Jurisdiction:
-    node = g.nodes.get(_jurisdiction_node(name))
+    node = g.nodes.get(jurisdiction_node_id(name))
     return jurisdiction_from_properties(node["props"]) if node else fallback
 
 

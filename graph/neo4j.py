@@ -60,6 +60,7 @@ from graph.base import (
     WriteResult,
 )
 from graph.views import (
+    JURISDICTION_PREFIX,
     clause_from_properties,
     clause_properties,
     clause_sort_key,
@@ -68,6 +69,7 @@ from graph.views import (
     graph_node,
     jurisdiction_chain,
     jurisdiction_from_properties,
+    jurisdiction_node_id,
     jurisdiction_properties,
     node_sort_key,
     policy_properties,
@@ -97,7 +99,6 @@ logger = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
-JURISDICTION_PREFIX = "J:"
 """View ids of Jurisdiction nodes are this prefix plus the name (as in the networkx store)."""
 
 _BOLT_SCHEMES = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
@@ -910,7 +911,7 @@ def _ranked_units(
 
 def _view_id(label: str, props: Mapping[str, Any]) -> str:
     if label == schema.JURISDICTION:
-        return JURISDICTION_PREFIX + str(props["name"])
+        return jurisdiction_node_id(str(props["name"]))
     return str(props["id"])
 
 

@@ -14,6 +14,15 @@ from graph.base import ClauseRecord, CollaborationEdge, GraphNode, PolicySummary
 from ingest.jurisdiction import resolve_name
 from ingest.model import Clause, Jurisdiction, Level, Policy, Section, Unit
 
+JURISDICTION_PREFIX = "J:"
+"""Graph node ids of jurisdictions are their names behind this prefix (names are not unique ids
+across labels: a jurisdiction and a unit could share one)."""
+
+
+def jurisdiction_node_id(name: str) -> str:
+    """The node id of the jurisdiction called ``name``."""
+    return JURISDICTION_PREFIX + name
+
 
 def policy_properties(policy: Policy) -> dict[str, Any]:
     """Properties of a stored Policy node."""
