@@ -625,11 +625,24 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
 
 
 def _mount_explorer(app: FastAPI) -> None:
-    """Serve the web explorer at / when its built files ship with the package."""
+    """Serve the web explorer: its page at ``/`` and its built assets at ``/assets``.
+
+    Only these two paths: a catch-all static mount at ``/`` would answer a wrong method on an
+    API path (``GET /ask``) with 404 instead of 405.
+    """
     from importlib import resources
 
+    from fastapi.responses import FileResponse
     from fastapi.staticfiles import StaticFiles
 
     static = resources.files("api").joinpath("web/static")
-    if static.is_dir() and static.joinpath("index.html").is_file():
-        app.mount("/", StaticFiles(directory=str(static), html=True), name="explorer")
+    index = static.joinpath("index.html")
+    if not (static.is_dir() and index.is_file()):
+        return
+    assets = static.joinpath("assets")
+    if assets.is_dir():
+        app.mount("/assets", StaticFiles(directory=str(assets)), name="explorer-assets")
+
+    @app.get("/", include_in_schema=False)
+    def explorer() -> FileResponse:
+        return FileResponse(str(index), media_type="text/html")

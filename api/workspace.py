@@ -78,15 +78,22 @@ class Found:
 
 
 class _ReadWriteLock:
-    """Many readers or one writer (writers wait for readers to finish)."""
+    """Many readers or one writer; a waiting writer goes before readers that arrive after it.
+
+    Without the writer preference, a steady stream of readers (a loaded API) would starve an
+    upload forever.
+    """
 
     def __init__(self) -> None:
         self._readers = 0
+        self._writer = False
+        self._writers_waiting = 0
         self._condition = threading.Condition()
 
     @contextmanager
     def read(self) -> Iterator[None]:
         with self._condition:
+            self._condition.wait_for(lambda: not self._writer and self._writers_waiting == 0)
             self._readers += 1
         try:
             yield
@@ -98,8 +105,16 @@ class _ReadWriteLock:
     @contextmanager
     def write(self) -> Iterator[None]:
         with self._condition:
-            self._condition.wait_for(lambda: self._readers == 0)
+            self._writers_waiting += 1
+            self._condition.wait_for(lambda: not self._writer and self._readers == 0)
+            self._writers_waiting -= 1
+            self._writer = True
+        try:
             yield
+        finally:
+            with self._condition:
+                self._writer = False
+                self._condition.notify_all()
 
 
 def graph_store_for(settings: Settings) -> GraphStore:

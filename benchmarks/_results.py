@@ -37,7 +37,9 @@ def _cores() -> int:
 
 def update_section(name: str, title: str, body: str) -> None:
     """Replace (or append) the section ``name`` of RESULTS.md with ``body``."""
-    command = "python " + " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]])
+    script = Path(sys.argv[0]).resolve()
+    module = f"benchmarks.{script.stem}" if script.parent == RESULTS.parent else script.as_posix()
+    command = " ".join(["python -m", module, *sys.argv[1:]])
     block = (
         f"<!-- {name}:start -->\n## {title}\n\n"
         f"Command: `{command}`  \nMeasured: {machine()}\n\n{body.strip()}\n<!-- {name}:end -->\n"

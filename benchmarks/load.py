@@ -1,0 +1,260 @@
+"""Load test: a real `policykg serve` process hammered from this (second) process on loopback.
+
+    python -m benchmarks.load DATA_DIR [--seconds 60] [--clients 16] [--upload-every 5]
+
+16 concurrent clients send a mix of ``POST /ask`` and ``GET /search`` (questions from the dev
+question sets) for 60 seconds, while an uploader posts a new document every few seconds. Reports
+throughput, p50/p95/p99 per request type and every error. Afterwards: every upload must be
+stored, every clause a reader was shown must still resolve, and graph, vectors and BM25 must
+agree (`policykg check`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import httpx
+
+from benchmarks._results import update_section
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = ROOT / "tests" / "fixtures" / "questions"
+TOKEN = "load-test-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def questions() -> tuple[list[str], list[str]]:
+    units = json.loads((QUESTIONS / "units.json").read_text(encoding="utf-8"))["questions"]
+    free = json.loads((QUESTIONS / "retrieval.json").read_text(encoding="utf-8"))["questions"]
+    asks = [q["question"] for q in units] + [q["question"] for q in free]
+    searches = [q["question"] for q in free]
+    return asks, searches
+
+
+def upload_document(i: int) -> tuple[str, bytes]:
+    """A new small document per upload (its own text, so each is a new policy)."""
+    text = (
+        f"关于推进第{i}批重点项目建设的实施方案\n一、重点任务\n"
+        f"（一）推进第{i}号产业园建设。加快园区道路和管网建设，完成年度投资。（牵头单位：县发改局。责任单位：县住建局、县财政局）\n"
+        f"（二）优化第{i}号项目审批服务。推行并联审批，压缩办理时限。（牵头单位：县行政审批局。责任单位：县自然资源和规划局）\n"
+    )
+    return f"load-{i}.txt", text.encode("utf-8")
+
+
+def percentiles(samples: list[float]) -> str:
+    if not samples:
+        return "– | – | –"
+    ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
+
+    return f"{at(0.5):.0f} | {at(0.95):.0f} | {at(0.99):.0f}"
+
+
+async def run_load(
+    base: str, seconds: float, clients: int, upload_every: float
+) -> dict[str, object]:
+    asks, searches = questions()
+    latencies: dict[str, list[float]] = defaultdict(list)
+    errors: Counter[str] = Counter()
+    shown: set[str] = set()
+    uploaded: list[str] = []
+    deadline = time.perf_counter() + seconds
+    rng = random.Random(5)
+
+    async def client(n: int, http: httpx.AsyncClient) -> None:
+        local = random.Random(n)
+        while time.perf_counter() < deadline:
+            kind = "ask" if local.random() < 0.5 else "search"
+            started = time.perf_counter()
+            try:
+                if kind == "ask":
+                    response = await http.post("/ask", json={"question": local.choice(asks)})
+                else:
+                    response = await http.get(
+                        "/search", params={"q": local.choice(searches), "k": 10}
+                    )
+            except httpx.HTTPError as e:
+                errors[f"{kind}: {type(e).__name__}"] += 1
+                continue
+            latencies[kind].append(time.perf_counter() - started)
+            if response.status_code != 200:
+                errors[f"{kind}: HTTP {response.status_code}"] += 1
+                continue
+            body = response.json()
+            items = body["clauses"] if kind == "ask" else body["hits"]
+            for item in items:
+                if not item.get("policy_title") or not item.get("text"):
+                    errors[f"{kind}: clause without its policy or text"] += 1
+                shown.add(item["clause_id"])
+
+    async def uploader(http: httpx.AsyncClient) -> None:
+        i = rng.randrange(10**6)
+        while time.perf_counter() < deadline - 1:
+            name, data = upload_document(i)
+            i += 1
+            started = time.perf_counter()
+            try:
+                response = await http.post(
+                    "/documents",
+                    files={"file": (name, data, "text/plain")},
+                    headers={"Authorization": f"Bearer {TOKEN}"},
+                )
+            except httpx.HTTPError as e:
+                errors[f"upload: {type(e).__name__}"] += 1
+                continue
+            latencies["upload"].append(time.perf_counter() - started)
+            if response.status_code != 201:
+                errors[f"upload: HTTP {response.status_code}"] += 1
+            else:
+                uploaded.append(response.json()["policy_id"])
+            await asyncio.sleep(upload_every)
+
+    limits = httpx.Limits(max_connections=clients + 2)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(n, http) for n in range(clients)), uploader(http))
+        elapsed = time.perf_counter() - started
+        # After the load: every upload is there, every clause shown still resolves.
+        missing_uploads = [
+            p for p in uploaded if (await http.get(f"/policies/{p}")).status_code != 200
+        ]
+        sample = sorted(shown)[:300]
+        unresolved = [c for c in sample if (await http.get(f"/clauses/{c}")).status_code != 200]
+    return {
+        "latencies": latencies,
+        "errors": errors,
+        "elapsed": elapsed,
+        "uploaded": uploaded,
+        "missing_uploads": missing_uploads,
+        "unresolved": unresolved,
+        "shown": len(shown),
+    }
+
+
+def summarise_check(output: str) -> str:
+    """One line from `policykg check --json`."""
+    try:
+        figures = json.loads(output)
+    except ValueError:
+        return f"unreadable ({output.strip()[-200:]})"
+    drift = sum(
+        figures[k] for k in ("missing_vectors", "extra_vectors", "missing_bm25", "extra_bm25")
+    )
+    state = "consistent" if drift == 0 else f"**{drift} clauses drifted**"
+    return f"graph {figures['clauses_in_graph']:,} clauses, vectors {figures['vectors']:,}, BM25 {figures['bm25']:,}: {state}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--upload-every", type=float, default=5)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    port = free_port()
+    env = {**os.environ, "POLICYKG_API_TOKEN": TOKEN}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "api.cli",
+            "serve",
+            "--data-dir",
+            str(args.data_dir),
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        started = time.perf_counter()
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None:
+                raise SystemExit(f"server exited: {server.stderr.read() if server.stderr else ''}")
+            time.sleep(0.5)
+        startup = time.perf_counter() - started
+        httpx.post(
+            f"{base}/ask", json={"question": "热身"}, timeout=120
+        )  # load the model before timing
+        health = httpx.get(f"{base}/healthz").json()
+        result = asyncio.run(run_load(base, args.seconds, args.clients, args.upload_every))
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    check = subprocess.run(
+        [sys.executable, "-m", "api.cli", "check", "--data-dir", str(args.data_dir), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    latencies: dict[str, list[float]] = result["latencies"]  # type: ignore[assignment]
+    errors: Counter[str] = result["errors"]  # type: ignore[assignment]
+    elapsed: float = result["elapsed"]  # type: ignore[assignment]
+    reads = len(latencies["ask"]) + len(latencies["search"])
+    lines = [
+        f"Server: `policykg serve` (one process, networkx store) on {health['policies']} policies / "
+        f"{health['clauses']:,} clauses, started in {startup:.0f} s. Load: {args.clients} concurrent clients "
+        f"from a second process for {args.seconds:.0f} s, half `POST /ask`, half `GET /search` (k=10), "
+        f"questions drawn from the dev sets; an upload every {args.upload_every:.0f} s during the load.",
+        "",
+        "| requests | count | p50 ms | p95 ms | p99 ms |",
+        "|---|---|---|---|---|",
+    ]
+    for kind in ("ask", "search", "upload"):
+        lines.append(f"| {kind} | {len(latencies[kind])} | {percentiles(latencies[kind])} |")
+    lines += [
+        f"| **all reads** | {reads} ({reads / elapsed:.1f} req/s) | "
+        f"{percentiles(latencies['ask'] + latencies['search'])} |",
+        "",
+        f"Errors: **{sum(errors.values())}** {dict(errors) if errors else ''}. "
+        f"Uploads stored: {len(result['uploaded']) - len(result['missing_uploads'])}/{len(result['uploaded'])} "  # type: ignore[arg-type]
+        f"(missing: {len(result['missing_uploads'])}). "  # type: ignore[arg-type]
+        f"Clauses shown to readers that no longer resolve: {len(result['unresolved'])} of 300 checked "  # type: ignore[arg-type]
+        f"({result['shown']} distinct shown). `policykg check` after the run: {summarise_check(check.stdout)}",
+    ]
+    body = "\n".join(lines)
+    print(body)
+    if not args.no_write:
+        update_section("load", "Load test (HTTP, loopback)", body)
+    ok = (
+        not errors
+        and not result["missing_uploads"]
+        and not result["unresolved"]
+        and check.returncode == 0
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
