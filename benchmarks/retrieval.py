@@ -145,9 +145,7 @@ def main() -> int:
     table = "\n".join(lines)
     print(table)
     if not args.no_write:
-        update_section(
-            f"retrieval-{args.model.split('/')[-1]}-{args.backend}", "Retrieval quality", table
-        )
+        update_section(f"retrieval-{args.backend}", f"Retrieval quality ({args.backend})", table)
     return 0
 
 

@@ -1,0 +1,101 @@
+"""The whole stack on Neo4j: ingest, ask, check and the CLI with POLICYKG_NEO4J_URI set."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from api.answers import Answerer
+from api.workspace import Workspace
+from graph.neo4j import connect
+from search.embeddings.cache import CachedEmbedder, EmbeddingCache
+from search.embeddings.hashing import HashingEmbedder
+from tests.conftest import CORPUS, SEED
+
+pytestmark = pytest.mark.neo4j
+
+
+def test_workspace_on_neo4j_answers_like_the_embedded_one(tmp_path: Path, neo4j_uri: str) -> None:
+    store = connect(
+        neo4j_uri,
+        os.environ.get("POLICYKG_NEO4J_USER", ""),
+        os.environ.get("POLICYKG_NEO4J_PASSWORD", ""),
+    )
+    store.clear()
+    data = tmp_path / "data"
+    embedder = CachedEmbedder(HashingEmbedder(128), EmbeddingCache(data / "cache" / "e.sqlite"))
+    workspace = Workspace(data, store, embedder=embedder)
+    report = workspace.ingest_paths([SEED, CORPUS / "dev" / "012.txt"])
+    assert len(report.added) == 2
+    assert workspace.check().clean
+    answer = Answerer(workspace).ask("县商务局负责什么？")
+    assert [(c.number, c.role) for c in answer.clauses] == [
+        ("四", "responsible"), ("九", "responsible"), ("十四", "responsible"),
+        ("十五", "lead"), ("十六", "responsible"), ("十九", "lead"),
+    ]  # fmt: skip
+    assert workspace.delete_policy(answer.clauses[0].policy_id)
+    assert workspace.check().clean
+    workspace.close()
+
+
+def test_cli_uses_neo4j_when_the_uri_is_set(tmp_path: Path, neo4j_uri: str) -> None:
+    connect(neo4j_uri, "", "").clear()
+    env = {
+        **os.environ,
+        "POLICYKG_NEO4J_URI": neo4j_uri,
+        "POLICYKG_EMBED_MODEL": "hashing:128",
+        "COLUMNS": "200",
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "api.cli", *args, "--data-dir", str(tmp_path / "d")],
+            capture_output=True, text=True, env=env, timeout=300, check=False,
+        )  # fmt: skip
+
+    assert run("ingest", str(SEED)).returncode == 0
+    stats = json.loads(run("stats", "--json").stdout)
+    assert stats["policies"] == 1 and stats["clauses"] == 19
+    answer = json.loads(run("ask", "县商务局牵头哪些工作？", "--json").stdout)
+    assert [c["number"] for c in answer["clauses"]] == ["十五", "十九"]
+
+
+def test_neo4j_sync_copies_the_embedded_store(tmp_path: Path, neo4j_uri: str) -> None:
+    target = connect(neo4j_uri, "", "")
+    target.clear()
+    data = tmp_path / "embedded"
+    env = {**os.environ, "POLICYKG_EMBED_MODEL": "hashing:128"}
+    env.pop("POLICYKG_NEO4J_URI", None)
+    subprocess.run(
+        [sys.executable, "-m", "api.cli", "ingest", str(SEED), "-d", str(data)],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    for _ in range(2):  # idempotent
+        result = subprocess.run(
+            [sys.executable, "-m", "api.cli", "neo4j-sync", "--uri", neo4j_uri, "-d", str(data)],
+            env=env, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+    assert "1 already there" in result.stdout
+    stats = target.stats()
+    assert (stats.policies, stats.clauses) == (1, 19)
+    target.close()
+
+
+def test_cli_reports_an_unreachable_neo4j_in_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "POLICYKG_NEO4J_URI": "bolt://127.0.0.1:1", "POLICYKG_NEO4J_TIMEOUT": "2"}
+    result = subprocess.run(
+        [sys.executable, "-m", "api.cli", "stats", "-d", str(tmp_path)],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "cannot reach Neo4j at bolt://127.0.0.1:1" in result.stderr
+    assert "Traceback" not in result.stderr
