@@ -26,7 +26,7 @@ from api import schemas
 from api.answers import Answerer, answer_to_dict
 from api.settings import Settings
 from api.workspace import Found, Workspace, open_workspace
-from graph.base import ClauseRecord, PolicySummary, UnitSummary
+from graph.views import policy_summary
 from ingest.errors import (
     CorruptDocumentError,
     DecodeError,
@@ -243,58 +243,6 @@ def require_token(settings: Settings, authorization: str | None) -> None:
         raise StarletteHTTPException(401, "missing or wrong bearer token")
 
 
-def clause_out(record: ClauseRecord, score: float = 1.0) -> schemas.ClauseOut:
-    """A clause record as the API shows it."""
-    clause = record.clause
-    return schemas.ClauseOut(
-        clause_id=clause.id,
-        policy_id=clause.policy_id,
-        policy_title=record.policy_title,
-        doc_number=record.doc_number,
-        jurisdiction=record.jurisdiction,
-        number=clause.number,
-        marker=clause.marker,
-        title=clause.title,
-        role=record.role.value if record.role else None,
-        lead_units=list(clause.lead_units),
-        responsible_units=list(clause.responsible_units),
-        text=clause.text,
-        score=score,
-    )
-
-
-def unit_out(summary: UnitSummary) -> schemas.UnitOut:
-    """A unit summary as the API shows it."""
-    unit = summary.unit
-    return schemas.UnitOut(
-        id=unit.id,
-        name=unit.name,
-        jurisdiction=unit.jurisdiction,
-        aliases=list(unit.aliases),
-        level=unit.level.value,
-        kind=unit.kind.value,
-        lead=summary.lead,
-        responsible=summary.responsible,
-        mentions=summary.mentions,
-        policies=summary.policies,
-    )
-
-
-def policy_out(summary: PolicySummary) -> schemas.PolicySummaryOut:
-    """A policy summary as the API shows it."""
-    return schemas.PolicySummaryOut(
-        id=summary.id,
-        title=summary.title,
-        doc_number=summary.doc_number,
-        issuer=summary.issuer,
-        date=summary.date,
-        jurisdiction=summary.jurisdiction,
-        source=summary.source,
-        stub=summary.stub,
-        clause_count=summary.clause_count,
-    )
-
-
 def safe_filename(name: str | None) -> str:
     """An upload's file name, refused when it carries a path (../x, /etc/x, C:\\x)."""
     if not name or not name.strip():
@@ -375,10 +323,8 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
             jurisdiction=jurisdiction,
         )
         hits = [
-            schemas.SearchHitOut(
-                **clause_out(f.record, f.hit.score).model_dump(),
-                bm25_rank=f.hit.bm25_rank,
-                dense_rank=f.hit.dense_rank,
+            schemas.SearchHitOut.of(
+                f.record, f.hit.score, bm25_rank=f.hit.bm25_rank, dense_rank=f.hit.dense_rank
             )
             for f in found
         ]
@@ -394,9 +340,8 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
     ) -> schemas.UnitPage:
         """Units by workload (clauses led and shared)."""
         page = s.workspace.graph.units(offset, limit, jurisdiction=jurisdiction, name_contains=name)
-        return schemas.UnitPage(
-            total=page.total, offset=offset, limit=limit, items=[unit_out(u) for u in page.items]
-        )
+        items = [schemas.UnitOut.of(u) for u in page.items]
+        return schemas.UnitPage(total=page.total, offset=offset, limit=limit, items=items)
 
     @app.get("/units/{name:path}", response_model=schemas.UnitLookup, tags=["graph"])
     def unit(
@@ -424,16 +369,16 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
                             "shared_clauses": edge.weight,
                         }
                     )
+                by_role = {
+                    role: [schemas.ClauseOut.of(r) for r in graph.unit_clauses(item.id, role)]
+                    for role in Role
+                }
                 details.append(
                     schemas.UnitDetail(
-                        unit=unit_out(summary),
-                        lead=[clause_out(r) for r in graph.unit_clauses(item.id, Role.LEAD)],
-                        responsible=[
-                            clause_out(r) for r in graph.unit_clauses(item.id, Role.RESPONSIBLE)
-                        ],
-                        mentioned=[
-                            clause_out(r) for r in graph.unit_clauses(item.id, Role.MENTION)
-                        ],
+                        unit=schemas.UnitOut.of(summary),
+                        lead=by_role[Role.LEAD],
+                        responsible=by_role[Role.RESPONSIBLE],
+                        mentioned=by_role[Role.MENTION],
                         partners=partners,
                     )
                 )
@@ -445,7 +390,7 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
         records = s.workspace.graph.clauses([clause_id])
         if not records:
             raise NotFoundError(f"no clause {clause_id}")
-        return clause_out(records[0])
+        return schemas.ClauseOut.of(records[0])
 
     @app.get("/policies", response_model=schemas.PolicyPage, tags=["graph"])
     def policies(
@@ -456,9 +401,8 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
     ) -> schemas.PolicyPage:
         """Stored policies by jurisdiction and date."""
         page = s.workspace.graph.policies(offset, limit, jurisdiction=jurisdiction)
-        return schemas.PolicyPage(
-            total=page.total, offset=offset, limit=limit, items=[policy_out(p) for p in page.items]
-        )
+        items = [schemas.PolicySummaryOut.of(p) for p in page.items]
+        return schemas.PolicyPage(total=page.total, offset=offset, limit=limit, items=items)
 
     @app.get("/policies/{policy_id}", response_model=schemas.PolicyDetail, tags=["graph"])
     def policy(policy_id: str, s: ServicesDep) -> schemas.PolicyDetail:
@@ -468,41 +412,12 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
             found = graph.get_policy(policy_id)
             if found is None:
                 raise NotFoundError(f"no policy {policy_id}")
-            sections = []
-            for section in found.sections:
-                items = [
-                    schemas.OutlineClause(
-                        clause_id=c.id,
-                        number=c.number,
-                        marker=c.marker,
-                        title=c.title,
-                        lead_units=list(c.lead_units),
-                        responsible_units=list(c.responsible_units),
-                    )
-                    for c in found.clauses
-                    if c.section_id == section.id
-                ]
-                sections.append(
-                    schemas.OutlineSection(
-                        number=section.number, title=section.title, clauses=items
-                    )
-                )
             return schemas.PolicyDetail(
-                policy=schemas.PolicySummaryOut(
-                    id=found.id,
-                    title=found.title,
-                    doc_number=found.doc_number,
-                    issuer=found.issuer,
-                    date=found.date,
-                    jurisdiction=found.jurisdiction.name,
-                    source=found.source,
-                    stub=False,
-                    clause_count=len(found.clauses),
-                ),
+                policy=schemas.PolicySummaryOut.of(policy_summary(found)),
                 preamble=found.preamble,
-                sections=sections,
-                cites=[policy_out(p) for p in graph.citations(policy_id)],
-                cited_by=[policy_out(p) for p in graph.cited_by(policy_id)],
+                sections=schemas.outline(found),
+                cites=[schemas.PolicySummaryOut.of(p) for p in graph.citations(policy_id)],
+                cited_by=[schemas.PolicySummaryOut.of(p) for p in graph.cited_by(policy_id)],
             )
 
     @app.get("/graph/neighborhood", response_model=schemas.GraphView, tags=["graph"])
@@ -574,18 +489,7 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
     @app.get("/jurisdictions", response_model=list[schemas.JurisdictionOut], tags=["graph"])
     def jurisdictions(s: ServicesDep) -> list[schemas.JurisdictionOut]:
         """Jurisdictions in the store, with their policy, unit and clause counts."""
-        return [
-            schemas.JurisdictionOut(
-                name=j.jurisdiction.name,
-                level=j.jurisdiction.level.value,
-                parent=j.jurisdiction.parent,
-                determined=j.jurisdiction.determined,
-                policies=j.policies,
-                units=j.units,
-                clauses=j.clauses,
-            )
-            for j in s.workspace.graph.jurisdictions()
-        ]
+        return [schemas.JurisdictionOut.of(j) for j in s.workspace.graph.jurisdictions()]
 
     @app.post("/documents", response_model=schemas.IngestResponse, status_code=201, tags=["write"])
     def upload(

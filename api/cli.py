@@ -114,7 +114,12 @@ def ingest(
             if result.error is not None:
                 progress.console.print(f"[red]error:[/] {result.source}: {result.error.problem}")
 
-        report = workspace.ingest_paths(files, jurisdiction=jurisdiction, on_file=advance)
+        def stage(message: str) -> None:
+            progress.update(task, name=message)
+
+        report = workspace.ingest_paths(
+            files, jurisdiction=jurisdiction, on_file=advance, on_stage=stage
+        )
     if as_json:
         out.print_json(data=_report_json(report))
     else:

@@ -11,6 +11,7 @@ and serve it with :func:`run_stdio` or :func:`run_http`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 from collections.abc import Callable
@@ -23,11 +24,13 @@ from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz, process
 
+from api import schemas
 from api.answers import Answerer, answer_to_dict
 from api.workspace import Workspace
-from graph.base import ClauseRecord, GraphStore, PolicySummary, UnitSummary
+from graph.base import ClauseRecord, GraphStore, PolicySummary
+from graph.views import policy_summary
 from ingest.errors import NotFoundError, PolicyKGError
-from ingest.model import Policy, Role, Unit
+from ingest.model import Role, Unit
 from search.hybrid import SearchMode
 
 P = ParamSpec("P")
@@ -52,43 +55,25 @@ READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 
 
 # -- tool results (the JSON the assistant receives) ---------------------------------------------
+# Units, policies, outlines and jurisdictions are shown as the HTTP API shows them (api.schemas);
+# a clause here also carries its section and citation, and no score unless a search ranked it.
 
 
-class ClauseOut(BaseModel):
-    """A clause with the policy it belongs to and the units it assigns."""
+class ClauseOut(schemas.ClauseBase):
+    """A clause with the policy it belongs to, the units it assigns and how to cite it."""
 
     clause_id: str = Field(description="Id for get_clause")
     policy_id: str = Field(description="Id for get_policy")
-    policy_title: str
-    doc_number: str | None = Field(description="文号 of the policy")
-    jurisdiction: str
     section_title: str
-    number: str = Field(description="Bare clause number, e.g. 十五")
-    marker: str = Field(description="The number as cited, e.g. （十五） or 第三条")
-    title: str = Field(description="First sentence of the clause")
     citation: str = Field(description="How to cite it: 《policy title》marker")
-    lead_units: list[str] = Field(description="Lead units (牵头单位)")
-    responsible_units: list[str] = Field(description="Responsible units (责任单位/配合单位)")
-    text: str = Field(description="Full clause text, role annotation included")
 
     @classmethod
     def of(cls, record: ClauseRecord, **extra: Any) -> Self:
         """The clause of a graph record, with the fields a subclass adds given in ``extra``."""
-        clause = record.clause
-        return cls(
-            clause_id=clause.id,
-            policy_id=clause.policy_id,
-            policy_title=record.policy_title,
-            doc_number=record.doc_number,
-            jurisdiction=record.jurisdiction,
+        return super().of(
+            record,
             section_title=record.section_title,
-            number=clause.number,
-            marker=clause.marker,
-            title=clause.title,
-            citation=f"《{record.policy_title}》{clause.marker}",
-            lead_units=list(clause.lead_units),
-            responsible_units=list(clause.responsible_units),
-            text=clause.text,
+            citation=f"《{record.policy_title}》{record.clause.marker}",
             **extra,
         )
 
@@ -120,7 +105,7 @@ class UnitClauseOut(ClauseOut):
 class UnitDutiesOut(BaseModel):
     """Every clause one unit (in one jurisdiction) leads or shares."""
 
-    unit_id: str
+    id: str = Field(description="The unit's id, jurisdiction/name")
     name: str
     jurisdiction: str
     aliases: list[str]
@@ -147,144 +132,43 @@ class ClauseDetail(ClauseOut):
     mentioned_units: list[str] = Field(description="Units named in the text but not assigned")
 
 
-class PolicyRef(BaseModel):
-    """A policy named by a citation; ``stub`` when it is cited but not ingested."""
-
-    policy_id: str
-    title: str
-    doc_number: str | None
-    issuer: str | None
-    date: str | None
-    jurisdiction: str | None
-    stub: bool
-
-
-class OutlineClause(BaseModel):
-    """A clause in a policy outline."""
-
-    clause_id: str
-    number: str
-    marker: str
-    title: str
-    lead_units: list[str]
-
-
-class OutlineSection(BaseModel):
-    """A section of a policy with its clauses."""
-
-    number: str = Field(description="Section number (一), empty for text before any section")
-    title: str
-    part: int = Field(description="Index of the document part (a 通知 may attach several)")
-    clauses: list[OutlineClause]
-
-
-class PolicyOut(BaseModel):
+class PolicyOut(schemas.PolicySummaryOut):
     """A policy: summary, outline, what it cites and what cites it."""
 
-    policy_id: str
-    title: str
-    doc_number: str | None
-    issuer: str | None
-    date: str | None
-    jurisdiction: str
-    source: str = Field(description="File name the policy was ingested from")
-    clause_count: int
+    source: str | None = Field(default=None, description="File name the policy was ingested from")
     preamble: str
-    sections: list[OutlineSection]
-    cites: list[PolicyRef]
-    cited_by: list[PolicyRef]
-
-
-class UnitOut(BaseModel):
-    """A unit with its workload."""
-
-    unit_id: str = Field(description="jurisdiction/name; accepted wherever a unit is asked for")
-    name: str
-    jurisdiction: str
-    aliases: list[str]
-    kind: str
-    level: str
-    lead: int = Field(description="Clauses it leads")
-    responsible: int = Field(description="Clauses it shares")
-    mentions: int = Field(description="Clauses naming it without assigning it")
-    policies: int = Field(description="Policies naming it")
+    sections: list[schemas.OutlineSection]
+    cites: list[schemas.PolicySummaryOut]
+    cited_by: list[schemas.PolicySummaryOut]
 
 
 class UnitPage(BaseModel):
     """Units by workload."""
 
     total: int = Field(description="Units matching, of which `units` holds the first `limit`")
-    units: list[UnitOut]
-
-
-class JurisdictionOut(BaseModel):
-    """A jurisdiction and what the store holds of it."""
-
-    name: str
-    level: str
-    parent: str | None
-    determined: bool = Field(description="False for a document whose jurisdiction is unknown")
-    policies: int
-    units: int
-    clauses: int
+    units: list[schemas.UnitOut]
 
 
 class JurisdictionList(BaseModel):
     """Every jurisdiction holding stored policies, by name."""
 
-    jurisdictions: list[JurisdictionOut]
+    jurisdictions: list[schemas.JurisdictionOut]
 
 
 # -- conversions --------------------------------------------------------------------------------
 
 
-def _policy_ref(summary: PolicySummary) -> PolicyRef:
-    return PolicyRef(
-        policy_id=summary.id,
-        title=summary.title,
-        doc_number=summary.doc_number,
-        issuer=summary.issuer,
-        date=summary.date,
-        jurisdiction=summary.jurisdiction,
-        stub=summary.stub,
-    )
+def _file_name_only(summary: PolicySummary) -> PolicySummary:
+    """The summary with its source cut to the file name.
+
+    The server's directory layout is none of the client's business.
+    """
+    source = PurePath(summary.source).name if summary.source else summary.source
+    return dataclasses.replace(summary, source=source)
 
 
-def _unit_out(summary: UnitSummary) -> UnitOut:
-    unit = summary.unit
-    return UnitOut(
-        unit_id=unit.id,
-        name=unit.name,
-        jurisdiction=unit.jurisdiction,
-        aliases=list(unit.aliases),
-        kind=unit.kind.value,
-        level=unit.level.value,
-        lead=summary.lead,
-        responsible=summary.responsible,
-        mentions=summary.mentions,
-        policies=summary.policies,
-    )
-
-
-def _outline(policy: Policy) -> list[OutlineSection]:
-    """Sections in order with their clauses; clauses outside any section get a leading group."""
-    by_section: dict[str, list[OutlineClause]] = {s.id: [] for s in policy.sections}
-    loose: list[OutlineClause] = []
-    for clause in policy.clauses:
-        item = OutlineClause(
-            clause_id=clause.id,
-            number=clause.number,
-            marker=clause.marker,
-            title=clause.title,
-            lead_units=list(clause.lead_units),
-        )
-        by_section.get(clause.section_id, loose).append(item)
-    outline = [OutlineSection(number="", title="", part=0, clauses=loose)] if loose else []
-    outline.extend(
-        OutlineSection(number=s.number, title=s.title, part=s.part, clauses=by_section[s.id])
-        for s in policy.sections
-    )
-    return outline
+def _policy_out(summary: PolicySummary) -> schemas.PolicySummaryOut:
+    return schemas.PolicySummaryOut.of(_file_name_only(summary))
 
 
 def _listing(names: list[str]) -> str:
@@ -473,13 +357,13 @@ class PolicyKGTools:
             for found in self._units(unit, place):
                 # unit_clauses gives each record the unit's role: lead or responsible here.
                 clauses = [
-                    UnitClauseOut.of(r, role=r.role.value)
+                    UnitClauseOut.of(r)
                     for r in self.graph.unit_clauses(found.id, wanted)
                     if r.role is not None
                 ]
                 groups.append(
                     UnitDutiesOut(
-                        unit_id=found.id,
+                        id=found.id,
                         name=found.name,
                         jurisdiction=found.jurisdiction,
                         aliases=list(found.aliases),
@@ -528,10 +412,10 @@ class PolicyKGTools:
     ) -> PolicyOut:
         """Fetch a policy: summary, outline, what it cites and which stored policies cite it.
 
-        The outline lists the sections with their clauses' ids, numbers, titles and lead units
-        (read a clause in full with get_clause). `cites` holds the documents it cites, in order;
-        `stub` marks one that is cited but not ingested. `cited_by` holds stored policies
-        citing it.
+        The outline lists the sections with their clauses' ids, numbers, titles, lead and
+        responsible units (read a clause in full with get_clause). `cites` holds the documents it
+        cites, in order; `stub` marks one that is cited but not ingested. `cited_by` holds stored
+        policies citing it.
         """
         with self.workspace.reading():
             policy = self.graph.get_policy(policy_id)
@@ -540,20 +424,12 @@ class PolicyKGTools:
                     f"no stored policy with id {policy_id!r} (a cited document that is not "
                     "ingested has no outline); policy ids come from ask, search or get_clause"
                 )
-            return PolicyOut(
-                policy_id=policy.id,
-                title=policy.title,
-                doc_number=policy.doc_number,
-                issuer=policy.issuer,
-                date=policy.date,
-                jurisdiction=policy.jurisdiction.name,
-                # The file name only: the server's directory layout is none of the client's business.
-                source=PurePath(policy.source).name,
-                clause_count=len(policy.clauses),
+            return PolicyOut.of(
+                _file_name_only(policy_summary(policy)),
                 preamble=policy.preamble,
-                sections=_outline(policy),
-                cites=[_policy_ref(p) for p in self.graph.citations(policy.id)],
-                cited_by=[_policy_ref(p) for p in self.graph.cited_by(policy.id)],
+                sections=schemas.outline(policy),
+                cites=[_policy_out(p) for p in self.graph.citations(policy.id)],
+                cited_by=[_policy_out(p) for p in self.graph.cited_by(policy.id)],
             )
 
     def list_units(
@@ -575,7 +451,7 @@ class PolicyKGTools:
             page = self.graph.units(
                 0, limit, jurisdiction=place, name_contains=name_contains or None
             )
-            return UnitPage(total=page.total, units=[_unit_out(s) for s in page.items])
+            return UnitPage(total=page.total, units=[schemas.UnitOut.of(s) for s in page.items])
 
     def list_jurisdictions(self) -> JurisdictionList:
         """List the jurisdictions in the store (counties, districts, cities, provinces, 国家).
@@ -585,18 +461,7 @@ class PolicyKGTools:
         """
         with self.workspace.reading():
             return JurisdictionList(
-                jurisdictions=[
-                    JurisdictionOut(
-                        name=j.jurisdiction.name,
-                        level=j.jurisdiction.level.value,
-                        parent=j.jurisdiction.parent,
-                        determined=j.jurisdiction.determined,
-                        policies=j.policies,
-                        units=j.units,
-                        clauses=j.clauses,
-                    )
-                    for j in self.graph.jurisdictions()
-                ]
+                jurisdictions=[schemas.JurisdictionOut.of(j) for j in self.graph.jurisdictions()]
             )
 
     # -- names --------------------------------------------------------------------------------

@@ -1,10 +1,18 @@
-"""HTTP request and response models (pydantic lives at the edges only)."""
+"""Request and response models of the HTTP API, and how each is made from a domain value.
+
+Pydantic lives at the edges only. The MCP server shows clauses, units, policies and
+jurisdictions with these models too (or subclasses of them), so the conversions from the graph's
+frozen dataclasses live here, once, next to the models they build.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from graph.base import ClauseRecord, JurisdictionSummary, PolicySummary, UnitSummary
+from ingest.model import Policy
 
 ASK_EXAMPLE: dict[str, Any] = {
     "question": "What is the 县商务局 responsible for?",
@@ -69,22 +77,54 @@ class AskRequest(BaseModel):
     )
 
 
-class ClauseOut(BaseModel):
-    """A cited clause (the answer contract's clause item)."""
+class ClauseBase(BaseModel):
+    """A clause with its policy and the units it assigns: what every clause output shows."""
 
     clause_id: str
     policy_id: str
     policy_title: str
-    doc_number: str | None = None
+    doc_number: str | None = Field(default=None, description="文号 of the policy")
     jurisdiction: str
-    number: str
-    marker: str
-    title: str
-    role: str | None = None
-    lead_units: list[str]
-    responsible_units: list[str]
-    text: str
+    number: str = Field(description="Bare clause number, e.g. 十五")
+    marker: str = Field(description="The number as cited, e.g. （十五） or 第三条")
+    title: str = Field(description="First sentence of the clause")
+    role: str | None = Field(
+        default=None, description="Role of the unit asked about (lead, responsible, mention)"
+    )
+    lead_units: list[str] = Field(description="Lead units (牵头单位)")
+    responsible_units: list[str] = Field(description="Responsible units (责任单位/配合单位)")
+    text: str = Field(description="Full clause text, role annotation included")
+
+    @classmethod
+    def of(cls, record: ClauseRecord, **extra: Any) -> Self:
+        """The clause of a graph record, with the fields a subclass adds given in ``extra``."""
+        clause = record.clause
+        return cls(
+            clause_id=clause.id,
+            policy_id=clause.policy_id,
+            policy_title=record.policy_title,
+            doc_number=record.doc_number,
+            jurisdiction=record.jurisdiction,
+            number=clause.number,
+            marker=clause.marker,
+            title=clause.title,
+            role=record.role.value if record.role else None,
+            lead_units=list(clause.lead_units),
+            responsible_units=list(clause.responsible_units),
+            text=clause.text,
+            **extra,
+        )
+
+
+class ClauseOut(ClauseBase):
+    """A cited clause (the answer contract's clause item)."""
+
     score: float
+
+    @classmethod
+    def of(cls, record: ClauseRecord, score: float = 1.0, **extra: Any) -> Self:
+        """The clause of a graph record; ``score`` is 1.0 where no ranking scored it."""
+        return super().of(record, score=score, **extra)
 
 
 class PolicyRef(BaseModel):
@@ -133,16 +173,33 @@ class SearchResponse(BaseModel):
 class UnitOut(BaseModel):
     """A unit with its workload."""
 
-    id: str
+    id: str = Field(description="jurisdiction/name; accepted wherever a unit is asked for")
     name: str
     jurisdiction: str
     aliases: list[str]
     level: str
     kind: str
-    lead: int
-    responsible: int
-    mentions: int
-    policies: int
+    lead: int = Field(description="Clauses it leads")
+    responsible: int = Field(description="Clauses it shares")
+    mentions: int = Field(description="Clauses naming it without assigning it")
+    policies: int = Field(description="Policies naming it")
+
+    @classmethod
+    def of(cls, summary: UnitSummary) -> Self:
+        """A unit summary of the graph."""
+        unit = summary.unit
+        return cls(
+            id=unit.id,
+            name=unit.name,
+            jurisdiction=unit.jurisdiction,
+            aliases=list(unit.aliases),
+            level=unit.level.value,
+            kind=unit.kind.value,
+            lead=summary.lead,
+            responsible=summary.responsible,
+            mentions=summary.mentions,
+            policies=summary.policies,
+        )
 
 
 class UnitPage(BaseModel):
@@ -181,8 +238,24 @@ class PolicySummaryOut(BaseModel):
     date: str | None = None
     jurisdiction: str | None = None
     source: str | None = None
-    stub: bool
+    stub: bool = Field(description="Cited by a stored policy but not ingested itself")
     clause_count: int
+
+    @classmethod
+    def of(cls, summary: PolicySummary, **extra: Any) -> Self:
+        """A policy summary of the graph, with the fields a subclass adds given in ``extra``."""
+        return cls(
+            id=summary.id,
+            title=summary.title,
+            doc_number=summary.doc_number,
+            issuer=summary.issuer,
+            date=summary.date,
+            jurisdiction=summary.jurisdiction,
+            source=summary.source,
+            stub=summary.stub,
+            clause_count=summary.clause_count,
+            **extra,
+        )
 
 
 class PolicyPage(BaseModel):
@@ -208,9 +281,32 @@ class OutlineClause(BaseModel):
 class OutlineSection(BaseModel):
     """A section in a policy outline."""
 
-    number: str
+    number: str = Field(description="Section number (一), empty for clauses outside any section")
     title: str
+    part: int = Field(description="Index of the document part (a 通知 may attach several)")
     clauses: list[OutlineClause]
+
+
+def outline(policy: Policy) -> list[OutlineSection]:
+    """Sections in order with their clauses; clauses outside any section get a leading group."""
+    by_section: dict[str, list[OutlineClause]] = {s.id: [] for s in policy.sections}
+    loose: list[OutlineClause] = []
+    for clause in policy.clauses:
+        item = OutlineClause(
+            clause_id=clause.id,
+            number=clause.number,
+            marker=clause.marker,
+            title=clause.title,
+            lead_units=list(clause.lead_units),
+            responsible_units=list(clause.responsible_units),
+        )
+        by_section.get(clause.section_id, loose).append(item)
+    sections = [OutlineSection(number="", title="", part=0, clauses=loose)] if loose else []
+    sections.extend(
+        OutlineSection(number=s.number, title=s.title, part=s.part, clauses=by_section[s.id])
+        for s in policy.sections
+    )
+    return sections
 
 
 class PolicyDetail(BaseModel):
@@ -255,10 +351,24 @@ class JurisdictionOut(BaseModel):
     name: str
     level: str
     parent: str | None = None
-    determined: bool
+    determined: bool = Field(description="False for a document whose jurisdiction is unknown")
     policies: int
     units: int
     clauses: int
+
+    @classmethod
+    def of(cls, summary: JurisdictionSummary) -> Self:
+        """A jurisdiction summary of the graph."""
+        place = summary.jurisdiction
+        return cls(
+            name=place.name,
+            level=place.level.value,
+            parent=place.parent,
+            determined=place.determined,
+            policies=summary.policies,
+            units=summary.units,
+            clauses=summary.clauses,
+        )
 
 
 class IngestResponse(BaseModel):

@@ -234,6 +234,7 @@ class Workspace:
         *,
         jurisdiction: str | None = None,
         on_file: Callable[[ParseResult], None] | None = None,
+        on_stage: Callable[[str], None] | None = None,
         progress: bool = False,
     ) -> IngestReport:
         """Parse every document under ``paths``, store the policies and index their clauses.
@@ -242,6 +243,7 @@ class Workspace:
             paths: Files and folders.
             jurisdiction: Jurisdiction for the whole batch, overriding what documents say.
             on_file: Called after each file is parsed (for progress display).
+            on_stage: Called with a short description of slow steps (embedding a batch).
             progress: Show the embedding progress bar.
         """
         files = find_documents(paths)
@@ -261,13 +263,13 @@ class Workspace:
                     continue
                 batch.append(result.policy)
                 if len(batch) >= WRITE_BATCH:
-                    self._write(batch, report, progress)
+                    self._write(batch, report, progress, on_stage)
                     batch = []
                     batches += 1
                     if batches % COMMIT_EVERY == 0:
                         self.index.commit()
             if batch:
-                self._write(batch, report, progress)
+                self._write(batch, report, progress, on_stage)
             if report.added or report.replaced:
                 with self._rw.write():
                     self.index.commit()
@@ -295,9 +297,17 @@ class Workspace:
                 self.index.commit()
         return policy, report
 
-    def _write(self, policies: list[Policy], report: IngestReport, progress: bool) -> None:
+    def _write(
+        self,
+        policies: list[Policy],
+        report: IngestReport,
+        progress: bool,
+        on_stage: Callable[[str], None] | None = None,
+    ) -> None:
         # Embedding is slow and touches nothing shared: do it before taking the write lock.
         fresh = [p for p in policies if self.graph.get_policy(p.id) is None]
+        if on_stage is not None and fresh:
+            on_stage(f"embedding {sum(len(p.clauses) for p in fresh):,} clauses")
         misses_before = getattr(self.index.embedder, "misses", 0)
         prepared = self.index.prepare(fresh, progress)
         with self._rw.write():
