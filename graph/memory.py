@@ -47,6 +47,7 @@ from graph.views import (
     node_sort_key,
     policy_properties,
     policy_sort_key,
+    policy_summary,
     section_properties,
     stub_properties,
     unit_properties,
@@ -425,7 +426,7 @@ class MemoryGraphStore:
         """Stored policies, paged."""
         self._ensure_loaded()
         summaries = [
-            _policy_summary(p)
+            policy_summary(p)
             for p in self._policies.values()
             if jurisdiction is None or p.jurisdiction.name == jurisdiction
         ]
@@ -562,7 +563,7 @@ class MemoryGraphStore:
         if not self._graph.has_node(policy_id):
             return []
         summaries = [
-            _policy_summary(self._policies[src])
+            policy_summary(self._policies[src])
             for src, _, d in self._graph.in_edges(policy_id, data=True)
             if d["type"] == schema.CITES
         ]
@@ -570,7 +571,7 @@ class MemoryGraphStore:
 
     def _policy_or_stub(self, node_id: str) -> PolicySummary:
         if node_id in self._policies:
-            return _policy_summary(self._policies[node_id])
+            return policy_summary(self._policies[node_id])
         props = self._graph.nodes[node_id]["props"]
         return PolicySummary(
             node_id, props["title"], props["doc_number"], None, None, None, None, True, 0
@@ -721,17 +722,3 @@ def _suffixes(title_key: str) -> list[str]:
 def _stored_jurisdiction(g: nx.DiGraph, name: str, fallback: Jurisdiction) -> Jurisdiction:
     node = g.nodes.get(jurisdiction_node_id(name))
     return jurisdiction_from_properties(node["props"]) if node else fallback
-
-
-def _policy_summary(policy: Policy) -> PolicySummary:
-    return PolicySummary(
-        id=policy.id,
-        title=policy.title,
-        doc_number=policy.doc_number,
-        issuer=policy.issuer,
-        date=policy.date,
-        jurisdiction=policy.jurisdiction.name,
-        source=policy.source,
-        stub=False,
-        clause_count=len(policy.clauses),
-    )

@@ -54,6 +54,21 @@ def stub_properties(stub_id: str, title: str | None, doc_number: str | None) -> 
     }
 
 
+def policy_summary(policy: Policy) -> PolicySummary:
+    """The summary of a stored (not stub) policy."""
+    return PolicySummary(
+        id=policy.id,
+        title=policy.title,
+        doc_number=policy.doc_number,
+        issuer=policy.issuer,
+        date=policy.date,
+        jurisdiction=policy.jurisdiction.name,
+        source=policy.source,
+        stub=False,
+        clause_count=len(policy.clauses),
+    )
+
+
 def section_properties(section: Section) -> dict[str, Any]:
     """Properties of a Section node."""
     return {

@@ -293,7 +293,7 @@ def test_a_unit_in_two_jurisdictions_is_grouped_and_a_jurisdiction_picks_one(
         county = structured(
             await client.call_tool("unit_duties", {"unit": "县商务局", "jurisdiction": "柳河县"})
         )
-        assert [g["unit_id"] for g in county["groups"]] == ["通化市柳河县/县商务局"]
+        assert [g["id"] for g in county["groups"]] == ["通化市柳河县/县商务局"]
         answer = structured(
             await client.call_tool(
                 "ask", {"question": "县商务局负责什么？", "jurisdiction": "柳河县"}
