@@ -73,7 +73,12 @@ function policyDetail(detail: PolicyDetail): HTMLElement[] {
           h(
             "section",
             { class: "outline-section", "data-number": section.number },
-            h("h3", null, h("span", { class: "section-number" }, `${section.number}、`), section.title),
+            h(
+              "h3",
+              null,
+              section.number ? h("span", { class: "section-number" }, `${section.number}、`) : null,
+              section.title || (section.number ? "" : "（正文）"),
+            ),
             h(
               "ol",
               { class: "outline-clauses" },
