@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -174,8 +175,7 @@ class VectorIndex:
     def _maybe_go_approximate(self) -> None:
         if self.kind == "ivf" or len(self._clause_ids) <= self.approximate_above:
             return
-        ids = np.array(list(self._clause_ids), dtype=np.int64)
-        vectors = np.vstack([self._index.reconstruct(int(i)) for i in ids]).astype(np.float32)
+        vectors, ids = _flat_contents(self._index, self.dim)
         self._index = build_ivf(vectors, ids)
         self._tune()
         logger.info("vector index switched to IVF at %d vectors", len(ids))
@@ -222,6 +222,19 @@ class VectorIndex:
         ]
 
 
+MAX_LISTS = 2048
+
+
+def _flat_contents(index: faiss.Index, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """All vectors and ids of an ``IndexIDMap2(IndexFlat)``, read in bulk (no per-id calls)."""
+    # faiss's stubs type downcast_index as Index; it returns the concrete class.
+    mapped: Any = faiss.downcast_index(index)
+    flat: Any = faiss.downcast_index(mapped.index)
+    vectors = faiss.vector_to_array(flat.codes).view(np.float32).reshape(-1, dim)
+    ids = faiss.vector_to_array(mapped.id_map).astype(np.int64)
+    return np.ascontiguousarray(vectors), ids
+
+
 def _flat(dim: int) -> faiss.Index:
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
@@ -229,13 +242,14 @@ def _flat(dim: int) -> faiss.Index:
 def build_ivf(vectors: Vectors, ids: np.ndarray, nlist: int | None = None) -> faiss.Index:
     """An IVF-Flat inner-product index trained on (a sample of) ``vectors``."""
     count, dim = vectors.shape
-    lists = nlist or max(16, int(4 * math.sqrt(count)))
+    # 4·√n lists, capped so training stays in minutes on 2 cores; 50 training points per list.
+    lists = nlist or min(MAX_LISTS, max(16, int(4 * math.sqrt(count))))
     quantizer = faiss.IndexFlatIP(dim)
     index = faiss.IndexIVFFlat(quantizer, dim, lists, faiss.METRIC_INNER_PRODUCT)
     sample = vectors
-    if count > lists * 64:
+    if count > lists * 50:
         rng = np.random.default_rng(0)
-        sample = vectors[rng.choice(count, lists * 64, replace=False)]
+        sample = vectors[rng.choice(count, lists * 50, replace=False)]
     index.train(sample)
     # A hashtable direct map allows both reconstruct() and remove_ids().
     index.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
