@@ -153,8 +153,9 @@ def topic_query(topic: str) -> str | None:
     Chinese topics are used as they are; English ones only through the glossary (an English word
     BM25 cannot match in Chinese text is no topic).
     """
-    if len(_CJK.findall(topic)) >= 2:
-        return topic
+    words = [w for w in topic.split() if len(_CJK.findall(w)) >= 2]
+    if words:
+        return " ".join(words)  # single characters left over from removed names are no topic
     terms = chinese_terms(topic)
     return " ".join(terms) if terms else None
 
@@ -407,11 +408,13 @@ def _topic(question: str, mentions: Sequence[UnitMention], places: Sequence[str]
     for phrase, _ in unit_name_matches(text):
         text = re.sub(re.escape(phrase), " ", text, flags=re.IGNORECASE)
     for place in places:
-        text = (
-            text.replace(place, " ").replace(_short_place(place), " ")
-            if _short_place(place)
-            else text.replace(place, " ")
-        )
+        short = _short_place(place)
+        # 上海市黄浦区, 黄浦区, 黄浦 (and Huangpu): the place in whatever form the question used.
+        patterns = [re.escape(place)]
+        if short:
+            patterns += [re.escape(short) + r"(?:区|县|市|省|州)?", re.escape(_pinyin(short))]
+        for pattern in patterns:
+            text = re.sub(pattern, " ", text, flags=re.IGNORECASE)
     text = _ENGLISH_FILLER.sub(" ", text)
     text = _QUESTION_WORDS.sub(" ", text)
     return " ".join(text.split())
