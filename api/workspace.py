@@ -342,12 +342,8 @@ class Workspace:
 
     def graph_clause_ids(self) -> dict[str, str]:
         """Clause id -> policy id, for every clause in the graph."""
-        found: dict[str, str] = {}
-        for policy_id in self.graph.policy_ids():
-            policy = self.graph.get_policy(policy_id)
-            if policy is not None:
-                found.update((c.id, policy_id) for c in policy.clauses)
-        return found
+        ids = self.graph.clause_ids_of(sorted(self.graph.policy_ids()))
+        return {clause_id: clause_id.split(":", 1)[0] for clause_id in ids}
 
     def check(self) -> IndexDrift:
         """Compare graph, vectors and BM25 (the three must hold the same clauses)."""
@@ -414,18 +410,12 @@ class Workspace:
             allowed = ids if allowed is None else allowed & ids
 
         if policy_id is not None:
-            policy = self.graph.get_policy(policy_id)
-            narrow({c.id for c in policy.clauses} if policy else set())
+            narrow(self.graph.clause_ids_of([policy_id]))
         if unit_ids:
             narrow({r.clause.id for u in unit_ids for r in self.graph.unit_clauses(u, role)})
         if jurisdiction is not None:
-            ids: set[str] = set()
             page = self.graph.policies(0, 10**9, jurisdiction=jurisdiction)
-            for summary in page.items:
-                policy = self.graph.get_policy(summary.id)
-                if policy is not None:
-                    ids.update(c.id for c in policy.clauses)
-            narrow(ids)
+            narrow(self.graph.clause_ids_of([s.id for s in page.items]))
         return allowed
 
     @contextmanager

@@ -194,6 +194,10 @@ class GraphStore(Protocol):
         """Stored policies ordered by jurisdiction, date (newest first), title."""
         ...
 
+    def clause_ids_of(self, policy_ids: Sequence[str]) -> set[str]:
+        """Ids of every clause of the given policies (unknown ids contribute nothing)."""
+        ...
+
     def clauses(self, clause_ids: Sequence[str]) -> list[ClauseRecord]:
         """Records for the given clause ids, in the given order; unknown ids are skipped."""
         ...

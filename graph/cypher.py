@@ -57,6 +57,7 @@ _RANGE_INDEXES = (
     (POLICY, "source"),
     (POLICY, "jurisdiction"),
     (POLICY, "cited_overflow"),
+    (CLAUSE, "policy_id"),
     (UNIT, "aliases_overflow"),
 )
 # CONTAINS and ENDS WITH lookups (see the internal properties above).
@@ -336,6 +337,8 @@ DETACH DELETE j
 POLICY_JSON = f"MATCH (p:{POLICY} {{id: $id}}) WHERE p.stub = false RETURN p.json AS json"
 
 POLICY_IDS = f"MATCH (p:{POLICY}) WHERE p.stub = false RETURN p.id AS id"
+
+CLAUSE_IDS_OF = f"MATCH (c:{CLAUSE}) WHERE c.policy_id IN $policy_ids RETURN c.id AS id"
 
 POLICY_SUMMARIES = f"""
 MATCH (p:{POLICY})

@@ -433,6 +433,11 @@ class MemoryGraphStore:
         summaries.sort(key=policy_sort_key)
         return Page(tuple(summaries[offset : offset + limit]), len(summaries), offset, limit)
 
+    def clause_ids_of(self, policy_ids: Sequence[str]) -> set[str]:
+        """Ids of the clauses of these policies."""
+        self._ensure_loaded()
+        return {c.id for pid in policy_ids if (p := self._policies.get(pid)) for c in p.clauses}
+
     def clauses(self, clause_ids: Sequence[str]) -> list[ClauseRecord]:
         """Clause records for ids, in order."""
         self._ensure_loaded()

@@ -296,6 +296,12 @@ class Neo4jStore:
         summaries = sorted((_policy_summary(row) for row in rows), key=policy_sort_key)
         return Page(tuple(summaries[offset : offset + limit]), len(summaries), offset, limit)
 
+    def clause_ids_of(self, policy_ids: Sequence[str]) -> set[str]:
+        """Ids of the clauses of these policies (one indexed query)."""
+        if not policy_ids:
+            return set()
+        return {row["id"] for row in self._read(cypher.CLAUSE_IDS_OF, policy_ids=list(policy_ids))}
+
     def clauses(self, clause_ids: Sequence[str]) -> list[ClauseRecord]:
         """Clause records for ids, in order."""
         if not clause_ids:

@@ -148,6 +148,10 @@ class GraphStoreContract:
         assert seeded.shared_clauses([commerce, "nobody"]) == []
         assert seeded.lead_units("nope") == []
 
+    def test_clause_ids_of_policies(self, seeded: GraphStore, seed_policy: Policy) -> None:
+        assert seeded.clause_ids_of([seed_policy.id, "nope"]) == {c.id for c in seed_policy.clauses}
+        assert seeded.clause_ids_of([]) == set()
+
     def test_clauses_are_returned_in_the_order_asked(
         self, seeded: GraphStore, seed_policy: Policy
     ) -> None:
