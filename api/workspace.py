@@ -271,8 +271,7 @@ class Workspace:
             if batch:
                 self._write(batch, report, progress, on_stage)
             if report.added or report.replaced:
-                with self._rw.write():
-                    self.index.commit()
+                self.index.commit()  # swaps in the rebuilt BM25 atomically; no reader waits
         return report
 
     def ingest_upload(
@@ -292,9 +291,8 @@ class Workspace:
                 max_bytes=self.max_file_bytes,
             )
             report = IngestReport()
-            self._write([policy], report, progress=False)
-            with self._rw.write():
-                self.index.commit()
+            self._write([policy], report, progress=False, stage_bm25=True)
+            self.index.commit()  # persists; searches already see the new clauses
         return policy, report
 
     def _write(
@@ -303,13 +301,15 @@ class Workspace:
         report: IngestReport,
         progress: bool,
         on_stage: Callable[[str], None] | None = None,
+        *,
+        stage_bm25: bool = False,
     ) -> None:
         # Embedding is slow and touches nothing shared: do it before taking the write lock.
         fresh = [p for p in policies if self.graph.get_policy(p.id) is None]
         if on_stage is not None and fresh:
             on_stage(f"embedding {sum(len(p.clauses) for p in fresh):,} clauses")
         misses_before = getattr(self.index.embedder, "misses", 0)
-        prepared = self.index.prepare(fresh, progress)
+        prepared = self.index.prepare(fresh, progress, stage_bm25=stage_bm25)
         with self._rw.write():
             results: list[WriteResult] = self.graph.write_policies(policies)
             replaced = [old for r in results for old in r.replaced]
@@ -330,11 +330,12 @@ class Workspace:
 
     def delete_policy(self, policy_id: str) -> bool:
         """Delete a stored policy and its clauses from the graph and the index."""
-        with exclusive_lock(self.data_dir / ".writer.lock"), self._rw.write():
-            if not self.graph.delete_policy(policy_id):
-                return False
-            self.generation += 1
-            self.index.remove_policies([policy_id])
+        with exclusive_lock(self.data_dir / ".writer.lock"):
+            with self._rw.write():
+                if not self.graph.delete_policy(policy_id):
+                    return False
+                self.generation += 1
+                self.index.remove_policies([policy_id])  # BM25 masks them until its rebuild
             self.index.commit()
             return True
 

@@ -14,7 +14,7 @@ import re
 import shutil
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,6 +126,28 @@ class ChineseTokenizer:
 
 
 @dataclass(frozen=True, slots=True)
+class BuiltIndex:
+    """A bm25s retriever over a set of clauses, with the clause at each document position."""
+
+    ids: list[str]
+    position: dict[str, int]
+    retriever: object | None
+
+
+def _build(tokens: Mapping[str, list[str]]) -> BuiltIndex:
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
+    ids = sorted(tokens)
+    if not ids:
+        return BuiltIndex([], {}, None)
+    retriever = bm25s.BM25()
+    # Empty token lists would be dropped by bm25s; a placeholder keeps positions aligned.
+    retriever.index([tokens[c] or ["\u0000"] for c in ids], show_progress=False)
+    return BuiltIndex(ids, {c: i for i, c in enumerate(ids)}, retriever)
+
+
+@dataclass(frozen=True, slots=True)
 class BM25Hit:
     """A clause found by BM25."""
 
@@ -150,7 +172,11 @@ class BM25Index:
         self._ids: list[str] = []
         self._position: dict[str, int] = {}
         self._generation = 0
-        self._dirty = False
+        self._dirty = False  # the live retriever differs from the tokens (rebuild needed)
+        self._unsaved = False  # the live retriever differs from the one on disk
+        # Clauses removed since the live retriever was built: masked out of results until the
+        # next rebuild, so a removal never has to wait for one.
+        self._tombstones: set[str] = set()
         self._db: sqlite3.Connection | None = None
         if directory is not None and (directory / "manifest.json").exists():
             self._load()
@@ -200,31 +226,46 @@ class BM25Index:
         return self._tokens
 
     def commit(self) -> None:
-        """Rebuild the index if clauses changed, and persist it (new generation, then manifest)."""
+        """Bring the live index up to date with the tokens and persist it.
+
+        The rebuild (seconds at bulk scale) runs without holding the index lock, so searches go
+        on against the previous retriever meanwhile; the swap is instant.
+        """
         with self._lock:
-            if not self._dirty:
+            if not self._dirty and not self._unsaved:
                 return
-            self._rebuild()
-            if self._directory is not None:
+            snapshot = dict(self._all_tokens()) if self._dirty else None
+        if snapshot is not None:
+            built = _build(snapshot)
+            with self._lock:
+                self._install(built, snapshot_equal=snapshot == self._all_tokens())
+        with self._lock:
+            if self._directory is not None and self._unsaved:
                 self._save()
-            self._dirty = False
+            self._unsaved = False
 
-    def _rebuild(self) -> None:
-        import bm25s
+    def stage(self, clause_ids: Sequence[str], token_lists: Sequence[list[str]]) -> BuiltIndex:
+        """Build, without touching the live index, the index as it will be with these added.
 
-        logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
+        Pair with :meth:`add_tokens` and :meth:`install` under the caller's write lock: readers
+        then never wait for a rebuild.
+        """
+        with self._lock:
+            snapshot = dict(self._all_tokens())
+        snapshot.update(zip(clause_ids, token_lists, strict=True))
+        return _build(snapshot)
 
+    def install(self, built: BuiltIndex) -> None:
+        """Make a staged index live (clauses removed since it was staged stay masked out)."""
+        with self._lock:
+            self._install(built, snapshot_equal=set(built.ids) == set(self._all_tokens()))
+
+    def _install(self, built: BuiltIndex, *, snapshot_equal: bool) -> None:
         tokens = self._all_tokens()
-        self._ids = sorted(tokens)
-        self._position = {c: i for i, c in enumerate(self._ids)}
-        if not self._ids:
-            self._retriever = None
-            return
-        retriever = bm25s.BM25()
-        # Empty token lists would be dropped by bm25s; a placeholder keeps positions aligned.
-        corpus = [tokens[c] or ["\u0000"] for c in self._ids]
-        retriever.index(corpus, show_progress=False)
-        self._retriever = retriever
+        self._retriever, self._ids, self._position = built.retriever, built.ids, built.position
+        self._tombstones = {c for c in built.ids if c not in tokens}
+        self._dirty = not snapshot_equal
+        self._unsaved = True
 
     def _save(self) -> None:
         assert self._directory is not None
@@ -267,6 +308,7 @@ class BM25Index:
                         [(c, json.dumps(t, ensure_ascii=False)) for c, t in fresh.items()],
                     )
             self._dirty = True
+            self._unsaved = True
 
     def remove(self, clause_ids: Iterable[str]) -> None:
         """Remove clauses (unknown ids are ignored)."""
@@ -279,16 +321,18 @@ class BM25Index:
                 db = self._token_db()
                 with db:
                     db.executemany("DELETE FROM tokens WHERE clause_id = ?", [(c,) for c in gone])
+            self._tombstones.update(c for c in gone if c in self._position)
             self._dirty = self._dirty or bool(gone)
+            self._unsaved = self._unsaved or bool(gone)
 
     # -- queries ------------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._ids) - len(self._tombstones)
 
     def clause_ids(self) -> set[str]:
-        """Every indexed clause id (as of the last commit)."""
-        return set(self._ids)
+        """Every clause id the live index can return."""
+        return set(self._ids) - self._tombstones
 
     def all_clause_ids(self) -> set[str]:
         """Every clause id held, including additions and removals not yet committed."""
@@ -309,10 +353,17 @@ class BM25Index:
             mask = None
             if allowed is not None:
                 mask = np.zeros(len(self._ids), dtype=np.float32)
-                positions = [self._position[c] for c in allowed if c in self._position]
+                positions = [
+                    self._position[c]
+                    for c in allowed
+                    if c in self._position and c not in self._tombstones
+                ]
                 if not positions:
                     return []
                 mask[positions] = 1.0
+            elif self._tombstones:
+                mask = np.ones(len(self._ids), dtype=np.float32)
+                mask[[self._position[c] for c in self._tombstones if c in self._position]] = 0.0
             ids_of_query = [t for t in tokens if t in retriever.vocab_dict]  # type: ignore[attr-defined]
             if not ids_of_query:
                 return []

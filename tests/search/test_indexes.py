@@ -114,3 +114,22 @@ def test_index_drift_is_reported(seed_policy: Policy) -> None:
     assert drift.missing_vectors == {seed_policy.clauses[0].id, "p9:extra"}
     assert drift.missing_bm25 == {"p9:extra"}
     assert index.remove_policies([seed_policy.id]) == 18
+
+
+def test_bm25_removals_and_staged_additions_need_no_rebuild_to_show(tmp_path: Path) -> None:
+    index = BM25Index(tmp_path)
+    index.add(["a", "b"], ["县商务局负责招商引资工作", "优先保障高新区建设用地指标"])
+    index.commit()
+    index.remove(["a"])  # masked at once, rebuilt later
+    assert index.search("招商", 3) == [] and index.clause_ids() == {"b"}
+    tokens = [index.tokenizer("县科技局建设创新平台")]
+    staged = index.stage(["c"], tokens)
+    assert index.search("创新平台", 3) == []  # staging does not touch the live index
+    index.add_tokens(["c"], tokens)
+    index.install(staged)
+    assert [h.clause_id for h in index.search("创新平台", 3)] == ["c"]
+    assert index.search("招商", 3) == []  # still removed
+    index.commit()
+    again = BM25Index(tmp_path)
+    assert again.clause_ids() == {"b", "c"}
+    assert [h.clause_id for h in again.search("创新平台", 3)] == ["c"]
