@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -20,8 +21,8 @@ from tests.conftest import SEED
 class FakeCompletions(BaseHTTPRequestHandler):
     """Answers /v1/chat/completions with the reply the test sets, and records what it was sent."""
 
-    reply = ""
-    received: list[dict[str, object]] = []
+    reply: ClassVar[str] = ""
+    received: ClassVar[list[dict[str, object]]] = []
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
