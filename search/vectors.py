@@ -222,7 +222,7 @@ class VectorIndex:
         ]
 
 
-MAX_LISTS = 2048
+MAX_LISTS = 1024
 
 
 def _flat_contents(index: faiss.Index, dim: int) -> tuple[np.ndarray, np.ndarray]:
