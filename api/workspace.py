@@ -271,7 +271,7 @@ class Workspace:
             if batch:
                 self._write(batch, report, progress, on_stage)
             if report.added or report.replaced:
-                self.index.commit()  # swaps in the rebuilt BM25 atomically; no reader waits
+                self.index.commit()  # a BM25 merge, if due, builds while readers go on
         return report
 
     def ingest_upload(
@@ -291,7 +291,7 @@ class Workspace:
                 max_bytes=self.max_file_bytes,
             )
             report = IngestReport()
-            self._write([policy], report, progress=False, stage_bm25=True)
+            self._write([policy], report, progress=False)
             self.index.commit()  # persists; searches already see the new clauses
         return policy, report
 
@@ -301,15 +301,13 @@ class Workspace:
         report: IngestReport,
         progress: bool,
         on_stage: Callable[[str], None] | None = None,
-        *,
-        stage_bm25: bool = False,
     ) -> None:
         # Embedding is slow and touches nothing shared: do it before taking the write lock.
         fresh = [p for p in policies if self.graph.get_policy(p.id) is None]
         if on_stage is not None and fresh:
             on_stage(f"embedding {sum(len(p.clauses) for p in fresh):,} clauses")
         misses_before = getattr(self.index.embedder, "misses", 0)
-        prepared = self.index.prepare(fresh, progress, stage_bm25=stage_bm25)
+        prepared = self.index.prepare(fresh, progress)
         with self._rw.write():
             results: list[WriteResult] = self.graph.write_policies(policies)
             replaced = [old for r in results for old in r.replaced]
@@ -335,7 +333,7 @@ class Workspace:
                 if not self.graph.delete_policy(policy_id):
                     return False
                 self.generation += 1
-                self.index.remove_policies([policy_id])  # BM25 masks them until its rebuild
+                self.index.remove_policies([policy_id])  # BM25 masks them until its next merge
             self.index.commit()
             return True
 

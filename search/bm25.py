@@ -1,19 +1,28 @@
 """BM25 over jieba tokens (bm25s), with unit names kept as single tokens.
 
-bm25s builds a static index, so clause tokens are kept (in SQLite) and the index is rebuilt from
-them when clauses are added or removed; tokenising, the slow part, happens once per clause text.
-On disk (``<directory>/``): ``tokens.sqlite`` and ``index-<generation>/`` (bm25s files plus the
-clause ids), named by ``manifest.json``, which is replaced last.
+bm25s builds a static index, so the index has two segments, as search engines do: the *main*
+segment, a bm25s index over most clauses, and a small *delta* of clauses added since it was built,
+scored here with the same BM25 formula (bm25s's default Lucene variant) and the corpus statistics
+of both. Removals from the main segment are masked (tombstones). Adding or removing a document
+therefore touches only the delta and the masks; when they outgrow a share of the main segment,
+:meth:`BM25Index.commit` merges them into a new main segment, built without holding the lock, so
+searches go on meanwhile. Tokenising, the slow part, happens once per clause text.
+
+On disk (``<directory>/``): ``tokens.sqlite`` (tokens of every clause), ``index-<generation>/``
+(the main segment: bm25s files, its clause ids and its average length) and ``manifest.json``,
+replaced last, naming the main segment, the delta's clause ids and the masked ones.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import shutil
 import sqlite3
 import threading
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,26 +134,56 @@ class ChineseTokenizer:
         return tokens
 
 
+K1 = 1.5
+"""BM25 term-frequency saturation (bm25s's default)."""
+B = 0.75
+"""BM25 length normalisation (bm25s's default)."""
+MERGE_SHARE = 0.05
+"""The delta and the masks are merged into the main segment when they exceed this share of it…"""
+MERGE_MIN = 500
+"""…or this many clauses, whichever is larger…"""
+MERGE_MAX = 5_000
+"""…but never later than at this many (delta scoring is plain Python)."""
+
+
 @dataclass(frozen=True, slots=True)
-class BuiltIndex:
-    """A bm25s retriever over a set of clauses, with the clause at each document position."""
+class Segment:
+    """A bm25s index over a fixed set of clauses (the main segment)."""
 
     ids: list[str]
     position: dict[str, int]
     retriever: object | None
+    average_length: float
+
+    @classmethod
+    def empty(cls) -> Segment:
+        """A segment without clauses."""
+        return cls([], {}, None, 0.0)
+
+    def document_frequency(self, token: str) -> int:
+        """How many of the segment's clauses contain ``token``."""
+        if self.retriever is None:
+            return 0
+        column = self.retriever.vocab_dict.get(token)  # type: ignore[attr-defined]
+        if column is None:
+            return 0
+        indptr = self.retriever.scores["indptr"]  # type: ignore[attr-defined]
+        return int(indptr[column + 1] - indptr[column]) if column + 1 < len(indptr) else 0
 
 
-def _build(tokens: Mapping[str, list[str]]) -> BuiltIndex:
+def _build(tokens: Mapping[str, list[str]]) -> Segment:
     import bm25s
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
     ids = sorted(tokens)
     if not ids:
-        return BuiltIndex([], {}, None)
-    retriever = bm25s.BM25()
+        return Segment.empty()
+    retriever = bm25s.BM25(k1=K1, b=B)
     # Empty token lists would be dropped by bm25s; a placeholder keeps positions aligned.
-    retriever.index([tokens[c] or ["\u0000"] for c in ids], show_progress=False)
-    return BuiltIndex(ids, {c: i for i, c in enumerate(ids)}, retriever)
+    corpus = [tokens[c] or ["\u0000"] for c in ids]
+    retriever.index(corpus, show_progress=False)
+    average = sum(len(t) for t in corpus) / len(corpus)
+    return Segment(ids, {c: i for i, c in enumerate(ids)}, retriever, average)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +195,7 @@ class BM25Hit:
 
 
 class BM25Index:
-    """BM25 index of clause texts.
+    """BM25 index of clause texts: a bm25s main segment plus a small delta.
 
     Args:
         directory: Where tokens and the index persist; None keeps everything in memory.
@@ -167,16 +206,20 @@ class BM25Index:
         self._directory = directory
         self.tokenizer = tokenizer or ChineseTokenizer()
         self._lock = threading.RLock()
-        self._tokens: dict[str, list[str]] | None = None  # loaded on first change
-        self._retriever: object | None = None
-        self._ids: list[str] = []
-        self._position: dict[str, int] = {}
+        self._merge_lock = threading.Lock()  # one merge at a time
+        self._main = Segment.empty()
+        self._masked: set[str] = set()  # main-segment clauses removed (or replaced) since its build
+        self._delta: dict[str, list[str]] = {}
+        # token -> clause -> term frequency, built for the first search that needs it (a bulk
+        # load that is merged before anyone searches never pays for it).
+        self._postings: dict[str, dict[str, int]] | None = None
+        self._delta_length = 0
+        self._memory: dict[str, list[str]] = {}  # the tokens, when there is no directory
+        # Changes made while a merge builds, replayed onto the new main segment.
+        self._changes: list[tuple[str, list[str] | None]] | None = None
         self._generation = 0
-        self._dirty = False  # the live retriever differs from the tokens (rebuild needed)
-        self._unsaved = False  # the live retriever differs from the one on disk
-        # Clauses removed since the live retriever was built: masked out of results until the
-        # next rebuild, so a removal never has to wait for one.
-        self._tombstones: set[str] = set()
+        self._folder: str | None = None  # the main segment's folder on disk
+        self._unsaved = False
         self._db: sqlite3.Connection | None = None
         if directory is not None and (directory / "manifest.json").exists():
             self._load()
@@ -192,12 +235,31 @@ class BM25Index:
         try:
             manifest = json.loads((self._directory / "manifest.json").read_text(encoding="utf-8"))
             self._generation = int(manifest["generation"])
-            folder = self._directory / manifest["index"]
-            self._ids = json.loads((folder / "clause_ids.json").read_text(encoding="utf-8"))
-            self._retriever = bm25s.BM25.load(str(folder), mmap=False) if self._ids else None
-        except (OSError, ValueError, KeyError) as e:
+            self._folder = manifest["index"]
+            ids, retriever, average = [], None, 0.0
+            if self._folder is not None:
+                folder = self._directory / self._folder
+                ids = json.loads((folder / "clause_ids.json").read_text(encoding="utf-8"))
+                retriever = bm25s.BM25.load(str(folder), mmap=False) if ids else None
+                stats = folder / "stats.json"
+                average = (
+                    float(json.loads(stats.read_text(encoding="utf-8"))["average_length"])
+                    if stats.exists()
+                    else self._average_length(ids)  # written before segments existed
+                )
+            delta_ids = list(manifest.get("delta", []))
+            self._masked = set(manifest.get("masked", []))
+        except (OSError, ValueError, KeyError, TypeError) as e:
             raise StoreCorruptError(f"cannot load the BM25 index in {self._directory}: {e}") from e
-        self._position = {c: i for i, c in enumerate(self._ids)}
+        self._main = Segment(ids, {c: i for i, c in enumerate(ids)}, retriever, average)
+        tokens = self._read_tokens(delta_ids)
+        lost = [c for c in delta_ids if c not in tokens]
+        if lost:
+            raise StoreCorruptError(
+                f"the BM25 index in {self._directory} names {len(lost)} clauses without tokens"
+            )
+        for clause_id in delta_ids:
+            self._delta_put(clause_id, tokens[clause_id])
 
     def _token_db(self) -> sqlite3.Connection:
         if self._db is None:
@@ -215,78 +277,150 @@ class BM25Index:
                 raise StoreError(f"cannot open BM25 tokens in {self._directory}: {e}") from e
         return self._db
 
-    def _all_tokens(self) -> dict[str, list[str]]:
-        if self._tokens is None:
-            self._tokens = {}
-            if self._directory is not None:
-                for clause_id, tokens in self._token_db().execute(
-                    "SELECT clause_id, tokens FROM tokens"
-                ):
-                    self._tokens[clause_id] = json.loads(tokens)
-        return self._tokens
+    def _read_tokens(self, clause_ids: Iterable[str] | None = None) -> dict[str, list[str]]:
+        """Stored tokens of these clauses (of every clause with None)."""
+        if self._directory is None:
+            if clause_ids is None:
+                with self._lock:
+                    return dict(self._memory)
+            return {c: self._memory[c] for c in clause_ids if c in self._memory}
+        found: dict[str, list[str]] = {}
+        if clause_ids is None:  # a merge: its own connection, so writers and readers go on
+            self._token_db()  # creates the table if needed
+            try:
+                with sqlite3.connect(self._directory / "tokens.sqlite", timeout=30) as db:
+                    rows = db.execute("SELECT clause_id, tokens FROM tokens").fetchall()
+            except sqlite3.Error as e:
+                raise StoreError(f"cannot read BM25 tokens in {self._directory}: {e}") from e
+        else:
+            with self._lock:  # the connection is shared with writers
+                db = self._token_db()
+                wanted = list(clause_ids)
+                rows = []
+                for start in range(0, len(wanted), 500):
+                    chunk = wanted[start : start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    rows += db.execute(
+                        f"SELECT clause_id, tokens FROM tokens WHERE clause_id IN ({marks})", chunk
+                    ).fetchall()
+        for clause_id, tokens in rows:
+            found[clause_id] = json.loads(tokens)
+        return found
 
-    def commit(self) -> None:
-        """Bring the live index up to date with the tokens and persist it.
+    def _average_length(self, clause_ids: list[str]) -> float:
+        tokens = self._read_tokens(clause_ids)
+        return sum(max(1, len(t)) for t in tokens.values()) / max(1, len(tokens))
 
-        The rebuild (seconds at bulk scale) runs without holding the index lock, so searches go
-        on against the previous retriever meanwhile; the swap is instant.
-        """
-        with self._lock:
-            if not self._dirty and not self._unsaved:
-                return
-            snapshot = dict(self._all_tokens()) if self._dirty else None
-        if snapshot is not None:
-            built = _build(snapshot)
-            with self._lock:
-                self._install(built, snapshot_equal=snapshot == self._all_tokens())
-        with self._lock:
-            if self._directory is not None and self._unsaved:
-                self._save()
-            self._unsaved = False
-
-    def stage(self, clause_ids: Sequence[str], token_lists: Sequence[list[str]]) -> BuiltIndex:
-        """Build, without touching the live index, the index as it will be with these added.
-
-        Pair with :meth:`add_tokens` and :meth:`install` under the caller's write lock: readers
-        then never wait for a rebuild.
-        """
-        with self._lock:
-            snapshot = dict(self._all_tokens())
-        snapshot.update(zip(clause_ids, token_lists, strict=True))
-        return _build(snapshot)
-
-    def install(self, built: BuiltIndex) -> None:
-        """Make a staged index live (clauses removed since it was staged stay masked out)."""
-        with self._lock:
-            self._install(built, snapshot_equal=set(built.ids) == set(self._all_tokens()))
-
-    def _install(self, built: BuiltIndex, *, snapshot_equal: bool) -> None:
-        tokens = self._all_tokens()
-        self._retriever, self._ids, self._position = built.retriever, built.ids, built.position
-        self._tombstones = {c for c in built.ids if c not in tokens}
-        self._dirty = not snapshot_equal
-        self._unsaved = True
-
-    def _save(self) -> None:
+    def _save(self, main_folder: str | None) -> None:
+        """Write the manifest (naming ``main_folder`` when a merge wrote a new main segment)."""
         assert self._directory is not None
-        generation = self._generation + 1
+        previous = self._folder
+        if main_folder is not None:
+            self._generation += 1
+            self._folder = main_folder
+        manifest = {
+            "generation": self._generation,
+            "index": self._folder,
+            "delta": list(self._delta),
+            "masked": sorted(self._masked),
+        }
+        atomic_write_json(self._directory / "manifest.json", manifest)
+        if main_folder is not None and previous is not None and previous != main_folder:
+            shutil.rmtree(self._directory / previous, ignore_errors=True)
+
+    def _write_segment(self, segment: Segment, generation: int) -> str:
+        """Write a main segment to ``index-<generation>/``; returns the folder name."""
+        assert self._directory is not None
         name = f"index-{generation}"
         staging = self._directory / f".{name}.tmp"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
-        if self._retriever is not None:
-            self._retriever.save(str(staging))  # type: ignore[attr-defined]
+        if segment.retriever is not None:
+            segment.retriever.save(str(staging))  # type: ignore[attr-defined]
         (staging / "clause_ids.json").write_text(
-            json.dumps(self._ids, ensure_ascii=False), encoding="utf-8"
+            json.dumps(segment.ids, ensure_ascii=False), encoding="utf-8"
+        )
+        (staging / "stats.json").write_text(
+            json.dumps({"average_length": segment.average_length}), encoding="utf-8"
         )
         final = self._directory / name
         shutil.rmtree(final, ignore_errors=True)
         staging.rename(final)
-        atomic_write_json(
-            self._directory / "manifest.json", {"generation": generation, "index": name}
-        )
-        shutil.rmtree(self._directory / f"index-{self._generation - 1}", ignore_errors=True)
-        self._generation = generation
+        return name
+
+    def commit(self, *, merge: bool | None = None) -> None:
+        """Persist the index, merging the delta into a new main segment when it has grown.
+
+        Args:
+            merge: Force (True) or forbid (False) the merge; None merges when the delta and the
+                masks exceed :data:`MERGE_SHARE` of the main segment (bounded by
+                :data:`MERGE_MIN` and :data:`MERGE_MAX`) or the main segment is empty.
+
+        The merge (seconds at bulk scale) builds without holding the index lock: searches go on
+        against the current segments, and changes made meanwhile are replayed onto the new one.
+        """
+        with self._merge_lock:
+            with self._lock:
+                if merge is None:
+                    merge = self._merge_due()
+                if not merge and not self._unsaved:
+                    return
+                if merge:
+                    live = self.clause_ids()
+                    self._changes = []
+            if not merge:
+                with self._lock:
+                    if self._directory is not None:
+                        self._save(None)
+                    self._unsaved = False
+                return
+            try:
+                stored = self._read_tokens()
+                segment = _build({c: t for c, t in stored.items() if c in live})
+                folder = (
+                    self._write_segment(segment, self._generation + 1)
+                    if self._directory is not None
+                    else None
+                )
+                with self._lock:
+                    self._install(segment)
+                    if self._directory is not None:
+                        self._save(folder)
+                        self._drop_orphans(stored.keys() - live)
+                    self._unsaved = False
+            finally:
+                with self._lock:
+                    self._changes = None
+
+    def _merge_due(self) -> bool:
+        pending = len(self._delta) + len(self._masked)
+        if not pending:
+            return False
+        if not self._main.ids:
+            return True
+        limit = max(MERGE_MIN, min(MERGE_MAX, MERGE_SHARE * len(self._main.ids)))
+        return pending > limit
+
+    def _install(self, segment: Segment) -> None:
+        """Make ``segment`` the main segment and replay the changes made while it was built."""
+        changes, self._changes = self._changes or [], None
+        self._main = segment
+        self._masked = set()
+        self._delta = {}
+        self._postings = None
+        self._delta_length = 0
+        for clause_id, tokens in changes:
+            self._apply_change(clause_id, tokens)
+
+    def _drop_orphans(self, clause_ids: Iterable[str]) -> None:
+        """Delete stored tokens no segment names (left by an interrupted write)."""
+        orphans = [
+            (c,) for c in clause_ids if c not in self._delta and c not in self._main.position
+        ]
+        if orphans:
+            db = self._token_db()
+            with db:
+                db.executemany("DELETE FROM tokens WHERE clause_id = ?", orphans)
 
     # -- updates --------------------------------------------------------------------------------
 
@@ -295,11 +429,9 @@ class BM25Index:
         self.add_tokens(clause_ids, [self.tokenizer(t) for t in texts])
 
     def add_tokens(self, clause_ids: Sequence[str], token_lists: Sequence[list[str]]) -> None:
-        """Add (or replace) clauses already tokenised with :attr:`tokenizer`."""
+        """Add (or replace) clauses already tokenised with :attr:`tokenizer`; searches see them at once."""
+        fresh = dict(zip(clause_ids, token_lists, strict=True))
         with self._lock:
-            tokens = self._all_tokens()
-            fresh = dict(zip(clause_ids, token_lists, strict=True))
-            tokens.update(fresh)
             if self._directory is not None:
                 db = self._token_db()
                 with db:
@@ -307,72 +439,146 @@ class BM25Index:
                         "INSERT OR REPLACE INTO tokens (clause_id, tokens) VALUES (?, ?)",
                         [(c, json.dumps(t, ensure_ascii=False)) for c, t in fresh.items()],
                     )
-            self._dirty = True
+            else:
+                self._memory.update(fresh)
+            for clause_id, tokens in fresh.items():
+                self._apply_change(clause_id, tokens)
+                if self._changes is not None:
+                    self._changes.append((clause_id, tokens))
             self._unsaved = True
 
     def remove(self, clause_ids: Iterable[str]) -> None:
-        """Remove clauses (unknown ids are ignored)."""
+        """Remove clauses (unknown ids are ignored); searches stop seeing them at once."""
         with self._lock:
-            tokens = self._all_tokens()
-            gone = [c for c in clause_ids if c in tokens]
-            for clause_id in gone:
-                del tokens[clause_id]
-            if gone and self._directory is not None:
+            gone = [c for c in clause_ids if c in self._delta or self._live_in_main(c)]
+            if not gone:
+                return
+            if self._directory is not None:
                 db = self._token_db()
                 with db:
                     db.executemany("DELETE FROM tokens WHERE clause_id = ?", [(c,) for c in gone])
-            self._tombstones.update(c for c in gone if c in self._position)
-            self._dirty = self._dirty or bool(gone)
-            self._unsaved = self._unsaved or bool(gone)
+            for clause_id in gone:
+                self._memory.pop(clause_id, None)
+                self._apply_change(clause_id, None)
+                if self._changes is not None:
+                    self._changes.append((clause_id, None))
+            self._unsaved = True
+
+    def _live_in_main(self, clause_id: str) -> bool:
+        return clause_id in self._main.position and clause_id not in self._masked
+
+    def _apply_change(self, clause_id: str, tokens: list[str] | None) -> None:
+        """Add (tokens) or remove (None) one clause in the segments."""
+        if clause_id in self._main.position:
+            self._masked.add(clause_id)
+        old = self._delta.pop(clause_id, None)
+        if old is not None:
+            self._delta_length -= len(old)
+            if self._postings is not None:
+                for token in set(old):
+                    postings = self._postings[token]
+                    del postings[clause_id]
+                    if not postings:
+                        del self._postings[token]
+        if tokens is not None:
+            self._delta_put(clause_id, tokens)
+
+    def _delta_put(self, clause_id: str, tokens: list[str]) -> None:
+        self._delta[clause_id] = tokens
+        self._delta_length += len(tokens)
+        if self._postings is not None:
+            self._post(clause_id, tokens)
+
+    def _post(self, clause_id: str, tokens: list[str]) -> None:
+        assert self._postings is not None
+        for token in tokens:
+            postings = self._postings.setdefault(token, {})
+            postings[clause_id] = postings.get(clause_id, 0) + 1
 
     # -- queries ------------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._ids) - len(self._tombstones)
+        return len(self._main.ids) - len(self._masked) + len(self._delta)
 
     def clause_ids(self) -> set[str]:
-        """Every clause id the live index can return."""
-        return set(self._ids) - self._tombstones
+        """Every clause id a search can return."""
+        with self._lock:
+            return (set(self._main.ids) - self._masked) | set(self._delta)
 
     def all_clause_ids(self) -> set[str]:
-        """Every clause id held, including additions and removals not yet committed."""
-        with self._lock:
-            return (
-                set(self._all_tokens())
-                if self._dirty or self._tokens is not None
-                else set(self._ids)
-            )
+        """Every clause id held (the same as :meth:`clause_ids`: changes show at once)."""
+        return self.clause_ids()
+
+    @property
+    def delta_size(self) -> int:
+        """Clauses in the delta plus clauses masked in the main segment (merged at commit)."""
+        return len(self._delta) + len(self._masked)
 
     def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[BM25Hit]:
         """The ``k`` best clauses for ``query`` by BM25, optionally only among ``allowed``."""
         tokens = self.tokenizer(query)
+        if not tokens or k <= 0:
+            return []
         with self._lock:
-            retriever = self._retriever
-            if retriever is None or not tokens or k <= 0:
+            hits = self._search_main(tokens, k, allowed) + self._search_delta(tokens, allowed)
+        hits.sort(key=lambda h: (-h.score, h.clause_id))
+        return hits[:k]
+
+    def _search_main(self, tokens: list[str], k: int, allowed: set[str] | None) -> list[BM25Hit]:
+        main = self._main
+        retriever = main.retriever
+        if retriever is None:
+            return []
+        mask = None
+        if allowed is not None:
+            positions = [
+                main.position[c] for c in allowed if c in main.position and c not in self._masked
+            ]
+            if not positions:
                 return []
-            mask = None
-            if allowed is not None:
-                mask = np.zeros(len(self._ids), dtype=np.float32)
-                positions = [
-                    self._position[c]
-                    for c in allowed
-                    if c in self._position and c not in self._tombstones
-                ]
-                if not positions:
-                    return []
-                mask[positions] = 1.0
-            elif self._tombstones:
-                mask = np.ones(len(self._ids), dtype=np.float32)
-                mask[[self._position[c] for c in self._tombstones if c in self._position]] = 0.0
-            ids_of_query = [t for t in tokens if t in retriever.vocab_dict]  # type: ignore[attr-defined]
-            if not ids_of_query:
-                return []
-            limit = min(k, len(self._ids) if mask is None else int(mask.sum()))
-            documents, scores = retriever.retrieve(  # type: ignore[attr-defined]
-                [ids_of_query], k=limit, show_progress=False, weight_mask=mask, n_threads=1
-            )
+            mask = np.zeros(len(main.ids), dtype=np.float32)
+            mask[positions] = 1.0
+        elif self._masked:
+            mask = np.ones(len(main.ids), dtype=np.float32)
+            mask[[main.position[c] for c in self._masked]] = 0.0
+        known = [t for t in tokens if t in retriever.vocab_dict]  # type: ignore[attr-defined]
+        if not known:
+            return []
+        limit = min(k, len(main.ids) if mask is None else int(mask.sum()))
+        if limit <= 0:
+            return []
+        documents, scores = retriever.retrieve(  # type: ignore[attr-defined]
+            [known], k=limit, show_progress=False, weight_mask=mask, n_threads=1
+        )
         return [
-            BM25Hit(self._ids[int(d)], float(s))
+            BM25Hit(main.ids[int(d)], float(s))
             for d, s in zip(documents[0], scores[0], strict=True)
             if s > 0
         ]
+
+    def _search_delta(self, tokens: list[str], allowed: set[str] | None) -> list[BM25Hit]:
+        """Score the delta with BM25 over the statistics of both segments."""
+        if not self._delta:
+            return []
+        if self._postings is None:
+            self._postings = {}
+            for clause_id, clause_tokens in self._delta.items():
+                self._post(clause_id, clause_tokens)
+        main = self._main
+        documents = len(main.ids) + len(self._delta)
+        average = (main.average_length * len(main.ids) + self._delta_length) / documents
+        live = documents - len(self._masked)
+        scores: dict[str, float] = defaultdict(float)
+        for token in tokens:  # a repeated query token counts again, as in bm25s
+            postings = self._postings.get(token)
+            if not postings:
+                continue
+            frequency = main.document_frequency(token) + len(postings)
+            idf = math.log(1 + (live - frequency + 0.5) / (frequency + 0.5))
+            for clause_id, tf in postings.items():
+                if allowed is not None and clause_id not in allowed:
+                    continue
+                length = max(1, len(self._delta[clause_id]))
+                norm = K1 * ((1 - B) + B * length / max(average, 1e-9))
+                scores[clause_id] += idf * tf / (norm + tf)
+        return [BM25Hit(c, s) for c, s in scores.items() if s > 0]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.model import Clause, Policy
-from search.bm25 import BM25Index, BuiltIndex
+from search.bm25 import BM25Index
 from search.embeddings.base import Embedder, Vectors
 from search.hybrid import HybridSearcher, SearchHit, SearchMode
 from search.vectors import VectorIndex
@@ -29,7 +29,6 @@ class PreparedClauses:
     clause_ids: tuple[str, ...]
     vectors: Vectors
     tokens: tuple[list[str], ...]
-    bm25: BuiltIndex | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,14 +73,10 @@ class ClauseIndex:
         """Keep these (unit names) as single BM25 tokens."""
         self.bm25.tokenizer.add_words(words)
 
-    def prepare(
-        self, policies: Sequence[Policy], progress: bool = False, *, stage_bm25: bool = False
-    ) -> PreparedClauses:
+    def prepare(self, policies: Sequence[Policy], progress: bool = False) -> PreparedClauses:
         """Embed and tokenise the clauses of ``policies`` without touching the indexes.
 
-        This is the slow part of indexing; do it outside any lock readers wait on. With
-        ``stage_bm25`` the BM25 index including them is built too, so :meth:`apply` can swap it in
-        at once (for a served store; a bulk ingest rebuilds once, at commit).
+        This is the slow part of indexing; do it outside any lock readers wait on.
         """
         ids: list[str] = []
         texts: list[str] = []
@@ -92,8 +87,7 @@ class ClauseIndex:
                 texts.append(passage_text(policy, clause))
         vectors = self.embedder.embed_passages(texts, progress=progress)
         tokens = [self.bm25.tokenizer(t) for t in texts]
-        staged = self.bm25.stage(ids, tokens) if stage_bm25 and ids else None
-        return PreparedClauses(tuple(ids), vectors, tuple(tokens), staged)
+        return PreparedClauses(tuple(ids), vectors, tuple(tokens))
 
     def apply(self, prepared: PreparedClauses) -> int:
         """Add prepared clauses to both indexes (quick); returns how many."""
@@ -102,8 +96,6 @@ class ClauseIndex:
         with self._lock:
             self.vectors.add(prepared.clause_ids, prepared.vectors)
             self.bm25.add_tokens(prepared.clause_ids, list(prepared.tokens))
-            if prepared.bm25 is not None:
-                self.bm25.install(prepared.bm25)
         return len(prepared.clause_ids)
 
     def add_policies(self, policies: Sequence[Policy], progress: bool = False) -> int:
@@ -125,11 +117,11 @@ class ClauseIndex:
             self.bm25.remove(doomed)
         return removed
 
-    def commit(self) -> None:
-        """Persist both indexes (each atomically)."""
+    def commit(self, *, merge: bool | None = None) -> None:
+        """Persist both indexes (each atomically); ``merge`` as in :meth:`BM25Index.commit`."""
         with self._lock:
             self.vectors.commit()
-            self.bm25.commit()
+            self.bm25.commit(merge=merge)
 
     def search(
         self,

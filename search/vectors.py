@@ -22,7 +22,7 @@ import faiss
 import numpy as np
 
 from ingest.errors import StoreCorruptError, StoreError
-from ingest.storage import atomic_write_bytes, atomic_write_json, remove_quietly
+from ingest.storage import atomic_write_json, atomic_write_with, remove_quietly
 from search.embeddings.base import Vectors
 
 logger = logging.getLogger(__name__)
@@ -115,8 +115,8 @@ class VectorIndex:
             self._maybe_go_approximate()
             generation = self._generation + 1
             index_name, ids_name = f"index-{generation}.faiss", f"ids-{generation}.json"
-            atomic_write_bytes(
-                self._directory / index_name, faiss.serialize_index(self._index).tobytes()
+            atomic_write_with(
+                self._directory / index_name, lambda tmp: faiss.write_index(self._index, str(tmp))
             )
             atomic_write_json(self._directory / ids_name, list(self._clause_ids.values()))
             atomic_write_json(

@@ -116,20 +116,71 @@ def test_index_drift_is_reported(seed_policy: Policy) -> None:
     assert index.remove_policies([seed_policy.id]) == 18
 
 
-def test_bm25_removals_and_staged_additions_need_no_rebuild_to_show(tmp_path: Path) -> None:
+def test_bm25_changes_show_at_once_and_survive_a_reload(tmp_path: Path) -> None:
     index = BM25Index(tmp_path)
     index.add(["a", "b"], ["县商务局负责招商引资工作", "优先保障高新区建设用地指标"])
-    index.commit()
-    index.remove(["a"])  # masked at once, rebuilt later
-    assert index.search("招商", 3) == [] and index.clause_ids() == {"b"}
-    tokens = [index.tokenizer("县科技局建设创新平台")]
-    staged = index.stage(["c"], tokens)
-    assert index.search("创新平台", 3) == []  # staging does not touch the live index
-    index.add_tokens(["c"], tokens)
-    index.install(staged)
+    index.commit()  # the first commit builds the main segment
+    assert index.delta_size == 0
+    index.remove(["a"])  # masked at once
+    index.add(["c"], ["县科技局建设创新平台"])  # in the delta at once
+    assert index.search("招商", 3) == [] and index.clause_ids() == {"b", "c"}
     assert [h.clause_id for h in index.search("创新平台", 3)] == ["c"]
-    assert index.search("招商", 3) == []  # still removed
-    index.commit()
+    index.commit(merge=False)
     again = BM25Index(tmp_path)
-    assert again.clause_ids() == {"b", "c"}
+    assert again.delta_size == 2 and again.clause_ids() == {"b", "c"}
     assert [h.clause_id for h in again.search("创新平台", 3)] == ["c"]
+    assert again.search("招商", 3) == []
+    again.commit(merge=True)
+    merged = BM25Index(tmp_path)
+    assert merged.delta_size == 0 and merged.clause_ids() == {"b", "c"}
+    assert [h.clause_id for h in merged.search("创新平台", 3)] == ["c"]
+    assert len(list((tmp_path).glob("index-*"))) == 1  # the old main segment is gone
+
+
+def test_bm25_delta_scores_as_the_merged_index_would(tmp_path: Path) -> None:
+    texts = {
+        "a": "县商务局负责招商引资工作",
+        "b": "优先保障高新区建设用地指标",
+        "c": "县科技局建设创新平台，支持企业研发",
+        "d": "县商务局牵头建设电子商务公共服务平台",
+        "e": "县自然资源和规划局保障项目建设用地",
+    }
+    split = BM25Index(tmp_path / "split")
+    split.add(["a", "b", "c"], [texts[c] for c in "abc"])
+    split.commit()
+    split.add(["d", "e"], [texts[c] for c in "de"])
+    assert split.delta_size == 2
+    whole = BM25Index(tmp_path / "whole")
+    whole.add(list(texts), list(texts.values()))
+    whole.commit()
+    for query in ["县商务局 建设平台", "建设用地", "商务 招商 平台"]:
+        delta = {h.clause_id: h.score for h in split.search(query, 5) if h.clause_id in "de"}
+        full = {h.clause_id: h.score for h in whole.search(query, 5) if h.clause_id in "de"}
+        assert delta.keys() == full.keys() and delta, query
+        for clause_id, score in full.items():
+            assert delta[clause_id] == pytest.approx(score, rel=1e-5), (query, clause_id)
+
+
+def test_bm25_merge_keeps_changes_made_while_it_builds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import search.bm25 as bm25
+
+    index = BM25Index(tmp_path)
+    index.add(["a", "b"], ["县商务局负责招商引资工作", "优先保障高新区建设用地指标"])
+    build = bm25._build
+
+    def build_while_writing(tokens: dict[str, list[str]]) -> bm25.Segment:
+        segment = build(tokens)
+        index.add(["c"], ["县科技局建设创新平台"])  # another thread's write, mid-merge
+        index.remove(["b"])
+        return segment
+
+    monkeypatch.setattr(bm25, "_build", build_while_writing)
+    index.commit(merge=True)
+    assert index.clause_ids() == {"a", "c"}
+    assert index.search("用地指标", 3) == []
+    assert [h.clause_id for h in index.search("创新平台", 3)] == ["c"]
+    monkeypatch.setattr(bm25, "_build", build)
+    index.commit(merge=False)
+    assert BM25Index(tmp_path).clause_ids() == {"a", "c"}
