@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Annotated, Any, Literal
 
+import anyio
 from fastapi import Depends, FastAPI, File, Form, Header, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
         from api.cli import rewriter_for
 
         space = workspace or open_workspace(chosen)
+        await anyio.to_thread.run_sync(space.warm)  # ready means loaded
         app.state.services = Services(chosen, space, Answerer(space, rewriter=rewriter_for(chosen)))
         yield
         space.close()

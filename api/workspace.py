@@ -81,7 +81,9 @@ class _ReadWriteLock:
     """Many readers or one writer; a waiting writer goes before readers that arrive after it.
 
     Without the writer preference, a steady stream of readers (a loaded API) would starve an
-    upload forever.
+    upload forever. A thread that already reads may read again at once (an answer holds the lock
+    and searches inside it): were it to wait for the waiting writer, which waits for it, neither
+    would ever go on.
     """
 
     def __init__(self) -> None:
@@ -89,18 +91,24 @@ class _ReadWriteLock:
         self._writer = False
         self._writers_waiting = 0
         self._condition = threading.Condition()
+        self._held = threading.local()  # this thread's read depth
 
     @contextmanager
     def read(self) -> Iterator[None]:
-        with self._condition:
-            self._condition.wait_for(lambda: not self._writer and self._writers_waiting == 0)
-            self._readers += 1
+        depth = getattr(self._held, "depth", 0)
+        if depth == 0:
+            with self._condition:
+                self._condition.wait_for(lambda: not self._writer and self._writers_waiting == 0)
+                self._readers += 1
+        self._held.depth = depth + 1
         try:
             yield
         finally:
-            with self._condition:
-                self._readers -= 1
-                self._condition.notify_all()
+            self._held.depth = depth
+            if depth == 0:
+                with self._condition:
+                    self._readers -= 1
+                    self._condition.notify_all()
 
     @contextmanager
     def write(self) -> Iterator[None]:
@@ -422,6 +430,15 @@ class Workspace:
         """Hold the read lock while answering from the graph (no write lands meanwhile)."""
         with self._rw.read():
             yield
+
+    def warm(self) -> None:
+        """Load the graph, the index and the embedding model now rather than on first use.
+
+        A server calls this before it reports ready, so no request pays for the loading.
+        """
+        self.graph.stats()
+        if self._embedder_source is not None:
+            self.index.embedder.embed_queries(["warm-up"])
 
     def close(self) -> None:
         """Close the stores."""

@@ -22,6 +22,7 @@ import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
+from typing import cast
 
 from api.answers import Answer, Answerer
 from api.settings import Settings
@@ -63,9 +64,8 @@ def judge(question: dict[str, object], answer: Answer, policies: list[Policy]) -
             else f"named {sorted(named)} vs {sorted(leads)}, expected clause cited: {cited}",
         )
     if intent == "cites":
-        wanted = {
-            p.get("doc_number") or title_key(p.get("title")) for p in question.get("policies", [])
-        }  # type: ignore[attr-defined]
+        gold_policies = cast(list[dict[str, str]], question.get("policies", []))
+        wanted = {p.get("doc_number") or title_key(p.get("title", "")) for p in gold_policies}
         listed = {p.doc_number or title_key(p.title) for p in answer.policies[1:]}
         ok = wanted <= listed and answer.intent in ("cites", "cited_by")
         return ok, "" if ok else f"missing {sorted(wanted - listed)[:3]} (intent {answer.intent})"

@@ -41,9 +41,8 @@ def test_ingest_replace_delete_keep_the_three_stores_equal(
     # Only clauses whose text changed are embedded again: the six that name 县商务局.
     assert changed.embedded == 6 == text.count("县商务局")
     assert workspace.check().clean
-    [policy_id] = [
-        p for p in workspace.graph.policy_ids() if workspace.graph.get_policy(p).source == str(doc)
-    ]  # type: ignore[union-attr]
+    stored = [workspace.graph.get_policy(p) for p in workspace.graph.policy_ids()]
+    [policy_id] = [p.id for p in stored if p is not None and p.source == str(doc)]
     assert workspace.delete_policy(policy_id)
     assert workspace.check().clean
     assert len(workspace.index.vectors) == 31
@@ -76,12 +75,40 @@ def test_search_filters_by_unit_role_policy_and_jurisdiction(workspace: Workspac
     assert sorted(f.record.clause.number for f in led) == ["十九", "十五"]
     national = workspace.search("开放", 5, jurisdiction="国家")
     assert national and all(f.record.jurisdiction == "国家" for f in national)
-    seed_id = next(
-        p
-        for p in workspace.graph.policy_ids()
-        if workspace.graph.get_policy(p).title.startswith("开发区")
-    )  # type: ignore[union-attr]
+    stored = [workspace.graph.get_policy(p) for p in workspace.graph.policy_ids()]
+    seed_id = next(p.id for p in stored if p is not None and p.title.startswith("开发区"))
     assert all(
         f.record.clause.policy_id == seed_id for f in workspace.search("开放", 5, policy_id=seed_id)
     )
     assert workspace.search("开放", 5, jurisdiction="没有") == []
+
+
+def test_a_reader_may_read_again_while_a_writer_waits(workspace: Workspace) -> None:
+    """An answer holds the read lock and searches inside it; an upload arriving between the two
+    must not deadlock them (it did under the load test)."""
+    import threading
+    import time
+
+    workspace.ingest_paths([SEED])
+    found: list[int] = []
+
+    def upload() -> None:
+        with workspace._rw.write():
+            found.append(-1)
+
+    def answer() -> None:
+        with workspace.reading():
+            writer = threading.Thread(target=upload, daemon=True)
+            writer.start()
+            while workspace._rw._writers_waiting == 0:  # the writer queues up behind us
+                time.sleep(0.01)
+            found.append(len(workspace.search("县商务局", 3)))  # re-enters the read lock
+
+    reader = threading.Thread(target=answer, daemon=True)
+    reader.start()
+    reader.join(10)
+    assert not reader.is_alive(), "the reader and the waiting writer deadlocked"
+    deadline = time.monotonic() + 10
+    while len(found) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert found[0] > 0 and found[1:] == [-1]  # the read finished first, then the write
