@@ -156,9 +156,9 @@ def main() -> int:
         f"| **end to end (extrapolated)** | {total:,.0f} | **{clauses / total:.1f}** |",
         "",
         f"Everything but embedding: {other:.0f} s = **{100 * other / total:.1f}%** of ingest time (target ≤ 15%). "
-        f"Peak memory (RSS): {peak:,.0f} MiB. On disk: graph {disk_mb(scratch / 'graph'):.0f} MiB, "
+        f"Peak memory (RSS) of the ingest stages, the whole corpus held at once: {peak:,.0f} MiB. On disk: graph {disk_mb(scratch / 'graph'):.0f} MiB, "
         f"vectors {disk_mb(scratch / 'index' / 'vectors'):.0f} MiB, BM25 {disk_mb(scratch / 'index' / 'bm25'):.0f} MiB, "
-        f"embedding cache {disk_mb(scratch / 'cache'):.0f} MiB (sample only).",
+        f"cache {disk_mb(scratch / 'cache'):.0f} MiB (the exported model files and the sample's embeddings).",
     ]
 
     # 2. search latency on the full store
