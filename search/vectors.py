@@ -72,7 +72,9 @@ class VectorIndex:
         model: Name of the embedding model (an index never mixes models).
         dim: Vector dimension.
         approximate_above: Switch to IVF when the index grows past this many vectors.
-        nprobe: IVF lists searched per query.
+        nprobe: IVF lists searched per query. 64 of 1,024 lists keeps recall@10 against exact
+            search at 0.955 on the bulk store's real vectors (32: 0.923) for under 1 ms a query
+            (``python -m benchmarks.ivf_recall``).
     """
 
     def __init__(
@@ -82,7 +84,7 @@ class VectorIndex:
         dim: int,
         *,
         approximate_above: int = APPROXIMATE_ABOVE,
-        nprobe: int = 32,
+        nprobe: int = 64,
     ) -> None:
         self._directory = directory
         self.model = model
