@@ -286,7 +286,8 @@ class BM25Index:
             return {c: self._memory[c] for c in clause_ids if c in self._memory}
         found: dict[str, list[str]] = {}
         if clause_ids is None:  # a merge: its own connection, so writers and readers go on
-            self._token_db()  # creates the table if needed
+            with self._lock:
+                self._token_db()  # creates the table if needed
             try:
                 with sqlite3.connect(self._directory / "tokens.sqlite", timeout=30) as db:
                     rows = db.execute("SELECT clause_id, tokens FROM tokens").fetchall()
