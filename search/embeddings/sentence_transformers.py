@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -179,6 +181,21 @@ def _prompts_for(model: SentenceTransformer, reference: str) -> tuple[str, str]:
     return "", ""
 
 
+@contextlib.contextmanager
+def _quiet_export() -> Iterator[None]:
+    """Silence what an ONNX export prints on the way (torch tracer warnings, sentence-transformers
+    advice to save the export, which this module does): a new user's first command stays clean."""
+    noisy = logging.getLogger("sentence_transformers")
+    level = noisy.level
+    noisy.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        noisy.setLevel(level)
+
+
 def _onnx_folder(folder: Path, backend: str) -> tuple[Path, dict[str, Any]]:
     """Export (once) an ONNX copy of a local model folder, and its int8 quantisation.
 
@@ -191,13 +208,16 @@ def _onnx_folder(folder: Path, backend: str) -> tuple[Path, dict[str, Any]]:
     if not (target / "onnx" / "model.onnx").exists():
         logger.info("exporting %s to ONNX (once)", folder)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=folder.parent))
-        SentenceTransformer(str(folder), backend="onnx", device="cpu").save_pretrained(str(staging))
+        with _quiet_export():
+            exported = SentenceTransformer(str(folder), backend="onnx", device="cpu")
+        exported.save_pretrained(str(staging))
         shutil.rmtree(target, ignore_errors=True)
         staging.rename(target)
     if backend == "onnx":
         return target, {"file_name": "onnx/model.onnx"}
     if not list((target / "onnx").glob("model_*int8_avx2.onnx")):
-        model = SentenceTransformer(str(target), backend="onnx", device="cpu")
-        export_dynamic_quantized_onnx_model(model, "avx2", str(target))
+        with _quiet_export():
+            model = SentenceTransformer(str(target), backend="onnx", device="cpu")
+            export_dynamic_quantized_onnx_model(model, "avx2", str(target))
     quantised = sorted((target / "onnx").glob("model_*int8_avx2.onnx"))[0]
     return target, {"file_name": f"onnx/{quantised.name}"}
