@@ -225,7 +225,7 @@ class MemoryGraphStore:
         if policy.doc_number:
             self._by_doc_number[policy.doc_number].add(policy.id)
         self._by_title[schema.title_key(policy.title)].add(policy.id)
-        for suffix in _suffixes(schema.title_key(policy.title)):
+        for suffix in schema.title_tails(schema.title_key(policy.title)):
             self._by_title_suffix[suffix].add(policy.id)
         for citation in policy.citations:
             if citation.doc_number:
@@ -349,7 +349,7 @@ class MemoryGraphStore:
         if policy.doc_number:
             affected |= self._citing_by_number.get(policy.doc_number, set())
         affected |= self._citing_by_title.get(key, set())
-        for suffix in _suffixes(key):
+        for suffix in schema.title_tails(key):
             affected |= self._citing_by_title.get(suffix, set())
         for citing_id in sorted(affected - {policy.id}):
             self._clear_citations(citing_id)
@@ -376,7 +376,7 @@ class MemoryGraphStore:
         if policy.doc_number:
             self._by_doc_number[policy.doc_number].discard(policy_id)
         self._by_title[schema.title_key(policy.title)].discard(policy_id)
-        for suffix in _suffixes(schema.title_key(policy.title)):
+        for suffix in schema.title_tails(schema.title_key(policy.title)):
             self._by_title_suffix[suffix].discard(policy_id)
         for citation in policy.citations:
             if citation.doc_number:
@@ -523,7 +523,7 @@ class MemoryGraphStore:
         records: list[ClauseRecord] = []
         if role in (None, Role.LEAD, Role.RESPONSIBLE):
             for _, clause_id, data in g.out_edges(unit_id, data=True):
-                edge_role = _ROLE_OF_EDGE.get(data["type"])
+                edge_role = schema.RELATIONSHIP_ROLE.get(data["type"])
                 if edge_role is not None and (role is None or role is edge_role):
                     records.append(self._record(clause_id, edge_role))
         if role is Role.MENTION:
@@ -716,12 +716,6 @@ class MemoryGraphStore:
 
 
 _ROLE_EDGES = {schema.LEADS, schema.RESPONSIBLE_FOR}
-_ROLE_OF_EDGE = {schema.LEADS: Role.LEAD, schema.RESPONSIBLE_FOR: Role.RESPONSIBLE}
-
-
-def _suffixes(title_key: str) -> list[str]:
-    """Tails of a title key that a citation may use (8 characters or more, the whole key excluded)."""
-    return [title_key[i:] for i in range(1, len(title_key) - 7)]
 
 
 def _stored_jurisdiction(g: nx.DiGraph, name: str, fallback: Jurisdiction) -> Jurisdiction:

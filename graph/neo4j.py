@@ -99,8 +99,6 @@ logger = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
-"""View ids of Jurisdiction nodes are this prefix plus the name (as in the networkx store)."""
-
 _BOLT_SCHEMES = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
 _DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
 _UNAVAILABLE = (ServiceUnavailable, SessionExpired, ConnectionAcquisitionTimeoutError)
@@ -112,7 +110,6 @@ _QUIET_NOTIFICATIONS = [
 ]
 _NEIGHBOUR_CHUNK = 100  # frontier nodes whose neighbours one query fetches
 _TEXT_INDEX_MAX_BYTES = 32_766  # the longest value a TEXT index takes
-_ROLE_OF_RELATIONSHIP = {rel: role for role, rel in schema.ROLE_RELATIONSHIP.items()}
 _UNIT_CLAUSES_BY_ROLE: dict[Role | None, str] = {
     None: cypher.UNIT_CLAUSES["any"],
     **{role: cypher.UNIT_CLAUSES[rel] for role, rel in schema.ROLE_RELATIONSHIP.items()},
@@ -353,13 +350,7 @@ class Neo4jStore:
 
     def lead_units(self, clause_id: str) -> list[Unit]:
         """Lead units of a clause in annotation order."""
-        rows = self._read(cypher.CLAUSE_LEADS, id=clause_id)
-        if not rows:
-            return []
-        ids = [unit_id(rows[0]["jurisdiction"], name) for name in rows[0]["names"]]
-        found = self._read(cypher.UNITS_BY_ID, ids=list(dict.fromkeys(ids)))
-        units = {unit.id: unit for unit in (_unit(row["unit"]) for row in found)}
-        return [units[i] for i in ids if i in units]
+        return self._read_tx(_lead_units, clause_id)
 
     def citations(self, policy_id: str) -> list[PolicySummary]:
         """What a policy cites, in order."""
@@ -647,7 +638,7 @@ class _Writer:
         that the result does not depend on the order in which policies were written.
         """
         key = schema.title_key(policy.title)
-        needles = [key, *_title_tails(key)]
+        needles = [key, *schema.title_tails(key)]
         if policy.doc_number:
             needles.append(policy.doc_number)
         rows = self._tx.rows(
@@ -729,12 +720,6 @@ def _lookup_text(values: Sequence[str]) -> tuple[str | None, bool]:
     if text is not None and len(text.encode("utf-8")) > _TEXT_INDEX_MAX_BYTES:
         return None, True
     return text, False
-
-
-def _title_tails(key: str) -> list[str]:
-    """Tails of a title key that a citation leaving out the issuer may use (8 characters or more,
-    the whole key excluded), as :func:`graph.schema.cited_title_matches` allows."""
-    return [key[i:] for i in range(1, len(key) - 7)]
 
 
 def _may_name(citation: Citation, doc_number: str | None, title_key: str) -> bool:
@@ -850,7 +835,7 @@ def _clause_record(row: Record) -> ClauseRecord:
         doc_number=row["doc_number"],
         jurisdiction=row["jurisdiction"],
         section_title=row["section_title"] or "",
-        role=_ROLE_OF_RELATIONSHIP[relationship] if relationship is not None else None,
+        role=schema.RELATIONSHIP_ROLE[relationship] if relationship is not None else None,
     )
 
 
@@ -869,6 +854,17 @@ def _unit_summary(row: Record) -> UnitSummary:
     return UnitSummary(
         _unit(row["unit"]), row["lead"], row["responsible"], row["mentions"], row["policies"]
     )
+
+
+def _lead_units(tx: _Tx, clause_id: str) -> list[Unit]:
+    """Lead units of a clause in annotation order (both reads in one transaction)."""
+    rows = tx.rows(cypher.CLAUSE_LEADS, id=clause_id)
+    if not rows:
+        return []
+    ids = [unit_id(rows[0]["jurisdiction"], name) for name in rows[0]["names"]]
+    found = tx.rows(cypher.UNITS_BY_ID, ids=list(dict.fromkeys(ids)))
+    units = {unit.id: unit for unit in (_unit(row["unit"]) for row in found)}
+    return [units[i] for i in ids if i in units]
 
 
 def _ranked_units(

@@ -39,6 +39,8 @@ ROLE_RELATIONSHIP: dict[Role, str] = {
     Role.RESPONSIBLE: RESPONSIBLE_FOR,
     Role.MENTION: MENTIONS,
 }
+RELATIONSHIP_ROLE: dict[str, Role] = {rel: role for role, rel in ROLE_RELATIONSHIP.items()}
+"""The role a Unit–Clause relationship type records."""
 
 _TITLE_NOISE = re.compile(r"[\s()（）\-—–·《》〈〉<>“”\"'‘’]")
 
@@ -63,6 +65,12 @@ def replaces(
         and old_doc_number == new.doc_number
         and old_jurisdiction == new.jurisdiction.name
     )
+
+
+def title_tails(key: str) -> list[str]:
+    """Tails of a title key that a citation leaving out the issuer may use (8 characters or more,
+    the whole key excluded), as :func:`cited_title_matches` allows."""
+    return [key[i:] for i in range(1, len(key) - 7)]
 
 
 def cited_title_matches(cited_key: str, policy_key: str) -> bool:

@@ -18,6 +18,7 @@ from pydantic import SecretStr
 from api.app import create_app
 from api.settings import Settings
 from api.workspace import Workspace
+from graph.base import GraphStore
 from search.embeddings.cache import CachedEmbedder, EmbeddingCache
 from search.embeddings.hashing import HashingEmbedder
 from tests.conftest import CORPUS, SEED
@@ -55,9 +56,11 @@ def start_server(settings: Settings, workspace: Workspace) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def hashing_workspace(data: Path) -> Workspace:
+def hashing_workspace(data: Path, graph: GraphStore | None = None) -> Workspace:
+    """A workspace over ``data`` (and ``graph``, default embedded) with the hashing embedder."""
     return Workspace(
         data,
+        graph,
         embedder=CachedEmbedder(HashingEmbedder(128), EmbeddingCache(data / "cache" / "e.sqlite")),
     )
 

@@ -9,21 +9,13 @@ import pytest
 
 from api.workspace import Workspace
 from ingest.model import Role
-from search.embeddings.cache import CachedEmbedder, EmbeddingCache
-from search.embeddings.hashing import HashingEmbedder
+from tests.api.test_http import hashing_workspace
 from tests.conftest import CORPUS, SEED
-
-
-def make_workspace(data: Path) -> Workspace:
-    embedder = CachedEmbedder(
-        HashingEmbedder(128), EmbeddingCache(data / "cache" / "embeddings.sqlite")
-    )
-    return Workspace(data, embedder=embedder)
 
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
-    return make_workspace(tmp_path / "data")
+    return hashing_workspace(tmp_path / "data")
 
 
 def test_ingest_replace_delete_keep_the_three_stores_equal(
@@ -50,7 +42,7 @@ def test_ingest_replace_delete_keep_the_three_stores_equal(
 
 def test_a_new_process_sees_the_same_consistent_store(workspace: Workspace) -> None:
     workspace.ingest_paths([SEED])
-    again = make_workspace(workspace.data_dir)
+    again = hashing_workspace(workspace.data_dir)
     assert again.check().clean
     assert again.search("招商引资", 1)[0].record.clause.number == "十五"
 
@@ -60,12 +52,12 @@ def test_drift_from_a_crash_between_commits_is_found_and_repaired(workspace: Wor
     # Simulate a process killed after the graph commit and before the index commit.
     workspace.index.vectors.remove([next(iter(workspace.index.vectors.clause_ids()))])
     workspace.index.vectors.commit()
-    restarted = make_workspace(workspace.data_dir)
+    restarted = hashing_workspace(workspace.data_dir)
     drift = restarted.check()
     assert len(drift.missing_vectors) == 1 and not drift.clean
     restarted.repair()
     assert restarted.check().clean
-    assert make_workspace(workspace.data_dir).check().clean
+    assert hashing_workspace(workspace.data_dir).check().clean
 
 
 def test_search_filters_by_unit_role_policy_and_jurisdiction(workspace: Workspace) -> None:

@@ -11,10 +11,8 @@ from pathlib import Path
 import pytest
 
 from api.answers import Answerer
-from api.workspace import Workspace
 from graph.neo4j import connect
-from search.embeddings.cache import CachedEmbedder, EmbeddingCache
-from search.embeddings.hashing import HashingEmbedder
+from tests.api.test_http import hashing_workspace
 from tests.conftest import CORPUS, SEED
 
 pytestmark = pytest.mark.neo4j
@@ -28,8 +26,7 @@ def test_workspace_on_neo4j_answers_like_the_embedded_one(tmp_path: Path, neo4j_
     )
     store.clear()
     data = tmp_path / "data"
-    embedder = CachedEmbedder(HashingEmbedder(128), EmbeddingCache(data / "cache" / "e.sqlite"))
-    workspace = Workspace(data, store, embedder=embedder)
+    workspace = hashing_workspace(data, store)
     report = workspace.ingest_paths([SEED, CORPUS / "dev" / "012.txt"])
     assert len(report.added) == 2
     assert workspace.check().clean
