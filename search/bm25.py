@@ -242,24 +242,30 @@ class BM25Index:
                 ids = json.loads((folder / "clause_ids.json").read_text(encoding="utf-8"))
                 retriever = bm25s.BM25.load(str(folder), mmap=False) if ids else None
                 stats = folder / "stats.json"
-                average = (
-                    float(json.loads(stats.read_text(encoding="utf-8"))["average_length"])
-                    if stats.exists()
-                    else self._average_length(ids)  # written before segments existed
-                )
+                if stats.exists():
+                    average = float(json.loads(stats.read_text(encoding="utf-8"))["average_length"])
+                else:  # a folder written before segments existed: computed once, then kept
+                    average = self._average_length(ids)
+                    atomic_write_json(stats, {"average_length": average})
             delta_ids = list(manifest.get("delta", []))
             self._masked = set(manifest.get("masked", []))
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise StoreCorruptError(f"cannot load the BM25 index in {self._directory}: {e}") from e
         self._main = Segment(ids, {c: i for i, c in enumerate(ids)}, retriever, average)
         tokens = self._read_tokens(delta_ids)
-        lost = [c for c in delta_ids if c not in tokens]
-        if lost:
-            raise StoreCorruptError(
-                f"the BM25 index in {self._directory} names {len(lost)} clauses without tokens"
+        removed = [c for c in delta_ids if c not in tokens]
+        if removed:
+            # remove() deletes tokens at once and the manifest follows at commit: a process that
+            # died in between left these, removed before it died. They stay removed.
+            logger.warning(
+                "BM25 index in %s: %d clauses removed before an unfinished commit stay removed",
+                self._directory,
+                len(removed),
             )
+            self._unsaved = True
         for clause_id in delta_ids:
-            self._delta_put(clause_id, tokens[clause_id])
+            if clause_id in tokens:
+                self._delta_put(clause_id, tokens[clause_id])
 
     def _token_db(self) -> sqlite3.Connection:
         if self._db is None:
@@ -326,8 +332,11 @@ class BM25Index:
             "masked": sorted(self._masked),
         }
         atomic_write_json(self._directory / "manifest.json", manifest)
-        if main_folder is not None and previous is not None and previous != main_folder:
-            shutil.rmtree(self._directory / previous, ignore_errors=True)
+        if main_folder is not None:
+            # Keep the previous main segment for readers that loaded its manifest a moment ago.
+            for old in self._directory.glob("index-*"):
+                if old.name not in (main_folder, previous):
+                    shutil.rmtree(old, ignore_errors=True)
 
     def _write_segment(self, segment: Segment, generation: int) -> str:
         """Write a main segment to ``index-<generation>/``; returns the folder name."""
@@ -567,15 +576,16 @@ class BM25Index:
                 self._post(clause_id, clause_tokens)
         main = self._main
         documents = len(main.ids) + len(self._delta)
+        # Masked clauses stay in the counts, as they do in the main segment's bm25s scores: N
+        # without them but document frequencies with them would drive the IDF below zero.
         average = (main.average_length * len(main.ids) + self._delta_length) / documents
-        live = documents - len(self._masked)
         scores: dict[str, float] = defaultdict(float)
         for token in tokens:  # a repeated query token counts again, as in bm25s
             postings = self._postings.get(token)
             if not postings:
                 continue
             frequency = main.document_frequency(token) + len(postings)
-            idf = math.log(1 + (live - frequency + 0.5) / (frequency + 0.5))
+            idf = math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
             for clause_id, tf in postings.items():
                 if allowed is not None and clause_id not in allowed:
                     continue

@@ -134,7 +134,12 @@ def test_bm25_changes_show_at_once_and_survive_a_reload(tmp_path: Path) -> None:
     merged = BM25Index(tmp_path)
     assert merged.delta_size == 0 and merged.clause_ids() == {"b", "c"}
     assert [h.clause_id for h in merged.search("创新平台", 3)] == ["c"]
-    assert len(list((tmp_path).glob("index-*"))) == 1  # the old main segment is gone
+    # The previous main segment stays for readers that loaded its manifest a moment ago; older
+    # ones are gone.
+    assert sorted(p.name for p in tmp_path.glob("index-*")) == ["index-1", "index-2"]
+    merged.add(["d"], ["县农业农村局推进高标准农田建设"])
+    merged.commit(merge=True)
+    assert sorted(p.name for p in tmp_path.glob("index-*")) == ["index-2", "index-3"]
 
 
 def test_bm25_delta_scores_as_the_merged_index_would(tmp_path: Path) -> None:
@@ -184,3 +189,27 @@ def test_bm25_merge_keeps_changes_made_while_it_builds(
     monkeypatch.setattr(bm25, "_build", build)
     index.commit(merge=False)
     assert BM25Index(tmp_path).clause_ids() == {"a", "c"}
+
+
+def test_bm25_loads_after_a_crash_between_a_removal_and_its_commit(tmp_path: Path) -> None:
+    index = BM25Index(tmp_path)
+    index.add(["a", "b"], ["县商务局负责招商引资工作", "优先保障高新区建设用地指标"])
+    index.commit()
+    index.add(["c"], ["县科技局建设创新平台"])
+    index.commit(merge=False)  # "c" is in the saved delta
+    index.remove(["c"])  # its tokens are gone at once; the process dies before commit()
+    again = BM25Index(tmp_path)
+    assert again.clause_ids() == {"a", "b"}
+    assert again.search("创新平台", 3) == []
+    again.commit()
+    assert BM25Index(tmp_path).clause_ids() == {"a", "b"}
+
+
+def test_bm25_masked_clauses_do_not_hide_the_delta(tmp_path: Path) -> None:
+    index = BM25Index(tmp_path)
+    ids = [f"m{i}" for i in range(10)]
+    index.add(ids, ["县商务局负责招商引资工作"] * 10)
+    index.commit()
+    index.remove(ids)  # every main clause with the word is masked
+    index.add(["d"], ["县商务局负责招商引资工作"])  # replaced: the same text in the delta
+    assert [h.clause_id for h in index.search("招商引资", 3)] == ["d"]
