@@ -23,17 +23,21 @@ from graph.base import ClauseRecord, PolicySummary, UnitSummary
 from graph.schema import title_key
 from ingest.model import Role, Unit, UnitKind
 from search.hybrid import SearchMode
-from search.routing import Intent, Route, UnitCatalogue, UnitMention, route, topic_query
+from search.routing import (
+    Intent,
+    Route,
+    UnitCatalogue,
+    UnitMention,
+    language_of,
+    route,
+    topic_query,
+)
 
 logger = logging.getLogger(__name__)
 
 _UNIT_LIKE = re.compile(
     r"[\u4e00-\u9fff]{2,12}?(?:局|委员会|委|办公室|办|厅|部|署|中心|管委会|政府)"
 )
-ROLE_WORDS = {
-    "zh": {Role.LEAD: "牵头", Role.RESPONSIBLE: "参与", Role.MENTION: "提及"},
-    "en": {Role.LEAD: "leads", Role.RESPONSIBLE: "shares", Role.MENTION: "is mentioned in"},
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,10 +114,10 @@ class AnswerRewriter(Protocol):
         ...
 
 
-def clause_of(record: ClauseRecord, role: Role | None = None, score: float = 1.0) -> AnswerClause:
+def clause_of(record: ClauseRecord, score: float = 1.0) -> AnswerClause:
     """An answer clause from a graph record."""
     clause = record.clause
-    chosen = role or record.role
+    chosen = record.role
     return AnswerClause(
         clause_id=clause.id,
         policy_id=clause.policy_id,
@@ -199,9 +203,10 @@ class Answerer:
     def ask(self, question: str, jurisdiction: str | None = None) -> Answer:
         """Answer ``question`` (optionally only within ``jurisdiction``)."""
         question = question.strip()
-        if jurisdiction and resolve_jurisdiction(jurisdiction, self._catalogue_now()[1]) is None:
-            known = "、".join(self._catalogue_now()[1])
-            english = route(question, UnitCatalogue([])).language == "en"
+        places = self._catalogue_now()[1] if jurisdiction else []
+        if jurisdiction and resolve_jurisdiction(jurisdiction, places) is None:
+            known = "、".join(places)
+            english = language_of(question) == "en"
             text = (
                 f"Not found: no jurisdiction “{jurisdiction}” in the store (it holds: {known})."
                 if english

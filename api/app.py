@@ -141,7 +141,7 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from api.cli import rewriter_for
+        from api.llm import rewriter_for
 
         space = workspace or open_workspace(chosen)
         await anyio.to_thread.run_sync(space.warm)  # ready means loaded

@@ -457,6 +457,7 @@ def ask(
     by hybrid retrieval.
     """
     from api.answers import Answerer, answer_to_dict
+    from api.llm import rewriter_for
 
     settings = settings_for(data_dir)
     workspace = open_workspace(settings)
@@ -471,7 +472,7 @@ def ask(
         for clause in answer.clauses:
             role = f"[{clause.role}] " if clause.role else ""
             out.print(
-                f"[dim]{role}{clause.jurisdiction} 《{clause.policy_title}》{clause.marker}{clause.title} "
+                f"[dim]{role}{clause.jurisdiction} {clause.citation}{clause.title} "
                 f"— 牵头: {'、'.join(clause.lead_units) or '—'}; 责任: {'、'.join(clause.responsible_units) or '—'}[/]"
             )
 
@@ -490,15 +491,6 @@ def serve(
     settings = settings_for(data_dir)
     out.print(f"PolicyKG on http://{host}:{port}  (API docs: /docs; data: {settings.data_dir})")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
-
-
-def rewriter_for(settings: Settings) -> Any:
-    """The optional LLM step, when an endpoint is configured."""
-    if not settings.llm_base_url:
-        return None
-    from api.llm import OpenAICompatibleRewriter
-
-    return OpenAICompatibleRewriter.from_settings(settings)
 
 
 @app.command()
@@ -690,6 +682,7 @@ def mcp_server(
     list_jurisdictions. With stdio, stdout carries only MCP messages; logs go to stderr.
     """
     from api.answers import Answerer
+    from api.llm import rewriter_for
     from api.mcp_server import build_mcp_server, run_http, run_stdio
 
     if transport not in ("stdio", "http"):

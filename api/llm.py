@@ -78,3 +78,10 @@ class OpenAICompatibleRewriter:
             logger.warning("LLM rewrite failed, keeping the deterministic answer: %s", e)
             return None
         return str(text).strip() or None
+
+
+def rewriter_for(settings: Settings) -> OpenAICompatibleRewriter | None:
+    """The optional LLM step, when an endpoint is configured."""
+    if not settings.llm_base_url:
+        return None
+    return OpenAICompatibleRewriter.from_settings(settings)

@@ -224,9 +224,6 @@ class Workspace:
                     self._index = index
         return self._index
 
-    def _writer(self) -> object:
-        return exclusive_lock(self.data_dir / ".writer.lock")
-
     def known_units(self) -> KnownUnits:
         """Unit names already stored, per jurisdiction, to repair typos in new documents."""
         known = KnownUnits()

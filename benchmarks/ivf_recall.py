@@ -25,7 +25,7 @@ import numpy as np
 from api.settings import Settings
 from api.workspace import open_workspace
 from benchmarks._results import update_section
-from search.vectors import _flat_contents, build_ivf
+from search.vectors import _every_core, _flat_contents, build_ivf
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,9 +61,8 @@ def main() -> int:
     _, truth = exact.search(queries, 10)
     truth_ids = ids[truth]
     started = time.perf_counter()
-    faiss.omp_set_num_threads(2)
-    ivf = build_ivf(vectors, ids)
-    faiss.omp_set_num_threads(1)
+    with _every_core():
+        ivf = build_ivf(vectors, ids)
     built = time.perf_counter() - started
     inner = faiss.extract_index_ivf(ivf)
     rows = [

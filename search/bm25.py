@@ -515,10 +515,6 @@ class BM25Index:
         with self._lock:
             return (set(self._main.ids) - self._masked) | set(self._delta)
 
-    def all_clause_ids(self) -> set[str]:
-        """Every clause id held (the same as :meth:`clause_ids`: changes show at once)."""
-        return self.clause_ids()
-
     @property
     def delta_size(self) -> int:
         """Clauses in the delta plus clauses masked in the main segment (merged at commit)."""

@@ -131,19 +131,19 @@ class HybridSearcher:
 
     def _hybrid(self, query: str, k: int, allowed: set[str] | None) -> list[SearchHit]:
         depth = max(self.depth, k)
-        lexical = {h.clause_id: h for h in self._lexical(query, depth, allowed)}
-        dense = {h.clause_id: h for h in self._dense(query, depth, allowed)}
         weight = lexical_weight(query)
+        lexical_query = query
         if weight < 0.5:
             # Mostly English: BM25 cannot match English words in Chinese text, so it searches
             # the Chinese terms the glossary gives for them instead, at a lower weight.
-            expansion = " ".join(chinese_terms(query))
-            lexical = (
-                {h.clause_id: h for h in self._lexical(expansion, depth, allowed)}
-                if expansion
-                else {}
-            )
-            weight = EXPANSION_WEIGHT if expansion else 0.0
+            lexical_query = " ".join(chinese_terms(query))
+            weight = EXPANSION_WEIGHT if lexical_query else 0.0
+        lexical = (
+            {h.clause_id: h for h in self._lexical(lexical_query, depth, allowed)}
+            if lexical_query
+            else {}
+        )
+        dense = {h.clause_id: h for h in self._dense(query, depth, allowed)}
         fused: list[SearchHit] = []
         for clause_id in lexical.keys() | dense.keys():
             b, d = lexical.get(clause_id), dense.get(clause_id)

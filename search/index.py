@@ -110,7 +110,7 @@ class ClauseIndex:
         with self._lock:
             doomed = [
                 c
-                for c in self.vectors.clause_ids() | self.bm25.all_clause_ids()
+                for c in self.vectors.clause_ids() | self.bm25.clause_ids()
                 if c.startswith(prefixes)
             ]
             removed = self.vectors.remove(doomed)
