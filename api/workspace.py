@@ -144,8 +144,13 @@ def graph_store_for(settings: Settings) -> GraphStore:
     return MemoryGraphStore(settings.data_dir / "graph")
 
 
-def embedder_for(settings: Settings) -> Embedder:
-    """The embedding model the settings name, with its vectors cached in the data directory."""
+def embedder_for(settings: Settings, progress: Callable[[str], None] | None = None) -> Embedder:
+    """The embedding model the settings name, with its vectors cached in the data directory.
+
+    Args:
+        settings: The settings.
+        progress: Shown lines while the default model is built (once per user).
+    """
     options: dict[str, object] = {}
     if not settings.embed_model.startswith(("use:", "hashing:")):
         options = {
@@ -154,18 +159,29 @@ def embedder_for(settings: Settings) -> Embedder:
             "backend": settings.embed_backend,
             "max_seq_length": settings.embed_max_tokens,
         }
-    embedder = load_embedder(settings.embed_model, settings.data_dir / "cache", **options)
+    embedder = load_embedder(
+        settings.embed_model,
+        settings.cache_dir,
+        legacy_dirs=(settings.data_dir / "cache",),
+        progress=progress,
+        **options,
+    )
     return CachedEmbedder(
         embedder, EmbeddingCache(settings.data_dir / "cache" / "embeddings.sqlite")
     )
 
 
-def open_workspace(settings: Settings) -> Workspace:
-    """The workspace the settings describe (backends chosen once, here)."""
+def open_workspace(settings: Settings, progress: Callable[[str], None] | None = None) -> Workspace:
+    """The workspace the settings describe (backends chosen once, here).
+
+    Args:
+        settings: The settings.
+        progress: Shown lines while the default model is built (once per user).
+    """
     return Workspace(
         settings.data_dir,
         graph_store_for(settings),
-        embedder=lambda: embedder_for(settings),
+        embedder=lambda: embedder_for(settings, progress),
         max_file_bytes=settings.max_file_bytes,
         approximate_above=settings.vector_approximate_above,
     )

