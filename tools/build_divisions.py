@@ -37,7 +37,9 @@ def main(source: str) -> None:
             out.append((code, name, "county", parent))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with OUT.open("w", encoding="utf-8") as f:
-        f.write("# Administrative divisions of China, from the cpca package (MIT, (c) 2018 QinYuan Du)\n")
+        f.write(
+            "# Administrative divisions of China, from the cpca package (MIT, (c) 2018 QinYuan Du)\n"
+        )
         for row in out:
             f.write("\t".join(row) + "\n")
     print(f"wrote {len(out)} divisions to {OUT}")
