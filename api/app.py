@@ -158,6 +158,8 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
         ),
         lifespan=lifespan,
         responses=ERRORS,  # type: ignore[arg-type]
+        docs_url=None,  # served below from the package: the default page loads from a CDN
+        redoc_url=None,
     )
     app.add_middleware(BodyLimit, max_bytes=chosen.max_upload_bytes)
     if chosen.cors_origins:
@@ -170,6 +172,7 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
     _add_error_handlers(app)
     _add_routes(app, chosen)
     _mount_explorer(app)
+    _mount_docs(app)
     return app
 
 
@@ -528,6 +531,27 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
         if not s.workspace.delete_policy(policy_id):
             raise NotFoundError(f"no policy {policy_id}")
         return schemas.DeleteResponse(deleted=policy_id)
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """Swagger UI at ``/docs`` with its script and styles from the ``swagger-ui-bundle`` package,
+    so the page works without internet (FastAPI's default loads them from a CDN)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs-assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="PolicyKG API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
 
 
 def _mount_explorer(app: FastAPI) -> None:

@@ -15,7 +15,7 @@ from rich.table import Table
 from api.settings import Settings
 from api.workspace import IngestReport, Workspace, open_workspace
 from ingest.errors import PolicyKGError
-from ingest.pipeline import ParseResult, find_documents
+from ingest.pipeline import ParseResult, scan_documents
 
 app = typer.Typer(
     help=(
@@ -100,8 +100,9 @@ def ingest(
     """
     settings = settings_for(data_dir)
     workspace = _open(settings)
-    files = find_documents(paths)
-    if not files:
+    found = scan_documents(paths)
+    if not found.files:
+        _print_skipped([(str(p), reason) for p, reason in found.skipped])
         err.print("[red]error:[/] no documents found under the given paths")
         raise typer.Exit(2)
     with Progress(
@@ -114,18 +115,18 @@ def ingest(
         transient=True,
         disable=as_json or not err.is_terminal,
     ) as progress:
-        task = progress.add_task("ingest", total=len(files), name="")
+        task = progress.add_task("ingest", total=len(found.files), name="")
 
         def advance(result: ParseResult) -> None:
             progress.update(task, advance=1, name=Path(result.source).name[:40])
             if result.error is not None:
-                progress.console.print(f"[red]error:[/] {result.source}: {result.error.problem}")
+                progress.console.print(f"[red]failed:[/] {result.source}: {result.error.problem}")
 
         def stage(message: str) -> None:
             progress.update(task, name=message)
 
         report = workspace.ingest_paths(
-            files, jurisdiction=jurisdiction, on_file=advance, on_stage=stage
+            paths, jurisdiction=jurisdiction, on_file=advance, on_stage=stage
         )
     if as_json:
         out.print_json(data=_report_json(report))
@@ -143,6 +144,7 @@ def _report_json(report: IngestReport) -> dict[str, Any]:
         "unchanged": len(report.unchanged),
         "clauses": report.clauses,
         "failed": [{"file": f, "error": e.problem} for f, e in report.failed],
+        "skipped": [{"file": f, "reason": r} for f, r in report.skipped],
         "undetermined_jurisdiction": report.undetermined,
         "jurisdictions": dict(report.jurisdictions),
     }
@@ -156,7 +158,7 @@ def _print_report(report: IngestReport, data_dir: Path) -> None:
     if report.unchanged:
         parts.append(f"{len(report.unchanged)} unchanged")
     if report.failed:
-        parts.append(f"[red]{len(report.failed)} failed[/]")
+        parts.append(f"[red]{len(report.failed)} failed[/] (each named above)")
     out.print(f"Ingested into {data_dir}: " + ", ".join(parts) + f"; {report.clauses} clauses.")
     if report.jurisdictions:
         places = ", ".join(f"{n} ({c})" for n, c in report.jurisdictions.most_common(8))
@@ -169,8 +171,23 @@ def _print_report(report: IngestReport, data_dir: Path) -> None:
         )
         for title in report.undetermined[:10]:
             out.print(f"  - {title}")
-    for source, error in report.failed:
-        err.print(f"[red]failed:[/] {source}: {error.problem}")
+    _print_skipped(report.skipped)
+
+
+def _shown(shown: int, total: int) -> str | None:
+    """The caption of a cut list: how much of it is shown and how to see more."""
+    return f"{shown} of {total} shown (--limit N shows more)" if shown < total else None
+
+
+def _print_skipped(skipped: list[tuple[str, str]], most: int = 20) -> None:
+    """One line per file a folder held that is not ingested, with the reason."""
+    if not skipped:
+        return
+    err.print(f"[yellow]skipped {len(skipped)} file(s) that are not documents PolicyKG reads:[/]")
+    for source, reason in skipped[:most]:
+        err.print(f"  {source}: {reason}", highlight=False)
+    if len(skipped) > most:
+        err.print(f"  … and {len(skipped) - most} more (--json lists every one)")
 
 
 @app.command()
@@ -266,6 +283,7 @@ def units(
         "mentions",
         "policies",
         title=f"{page.total} units",
+        caption=_shown(len(page.items), page.total),
     )
     for u in page.items:
         table.add_row(
@@ -654,7 +672,14 @@ def policies(
         out.print_json(data={"total": page.total, "policies": [_as_dict(p) for p in page.items]})
         return
     table = Table(
-        "id", "title", "文号", "jurisdiction", "date", "clauses", title=f"{page.total} policies"
+        "id",
+        "title",
+        "文号",
+        "jurisdiction",
+        "date",
+        "clauses",
+        title=f"{page.total} policies",
+        caption=_shown(len(page.items), page.total),
     )
     for p in page.items:
         table.add_row(

@@ -23,7 +23,7 @@ from graph.memory import MemoryGraphStore
 from ingest.errors import IngestError, NotFoundError
 from ingest.model import Policy, Role
 from ingest.parser import KnownUnits
-from ingest.pipeline import ParseResult, find_documents, parse_paths, parse_upload
+from ingest.pipeline import ParseResult, parse_paths, parse_upload, scan_documents
 from ingest.storage import exclusive_lock
 from search.embeddings import load_embedder
 from search.embeddings.base import Embedder
@@ -52,6 +52,7 @@ class IngestReport:
         clauses: Clauses in the policies added.
         jurisdictions: Policies added per jurisdiction.
         embedded: Clauses embedded now (cache misses); cached clauses are not counted.
+        skipped: Files found in the folders that are not documents PolicyKG reads, with why.
     """
 
     added: list[str] = field(default_factory=list)
@@ -62,6 +63,7 @@ class IngestReport:
     clauses: int = 0
     jurisdictions: Counter[str] = field(default_factory=Counter)
     embedded: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def documents(self) -> int:
@@ -267,14 +269,18 @@ class Workspace:
             on_stage: Called with a short description of slow steps (embedding a batch).
             progress: Show the embedding progress bar.
         """
-        files = find_documents(paths)
-        report = IngestReport()
+        found = scan_documents(paths)
+        report = IngestReport(skipped=[(str(p), reason) for p, reason in found.skipped])
         batch: list[Policy] = []
         batches = 0
         with exclusive_lock(self.data_dir / ".writer.lock"):
             known = self.known_units()
             for result in parse_paths(
-                files, jurisdiction=jurisdiction, known_units=known, max_bytes=self.max_file_bytes
+                found.files,
+                jurisdiction=jurisdiction,
+                known_units=known,
+                max_bytes=self.max_file_bytes,
+                roots=found.roots,
             ):
                 if on_file is not None:
                     on_file(result)

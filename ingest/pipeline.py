@@ -5,11 +5,12 @@ One bad file never stops a batch: its error is collected with the file name and 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from ingest.errors import IngestError
 from ingest.model import Policy
@@ -39,23 +40,93 @@ class ParseResult:
         return self.policy is not None
 
 
-def find_documents(paths: Iterable[Path]) -> list[Path]:
-    """Expand files and folders into the document files to ingest, in a stable order.
+@dataclass(frozen=True, slots=True)
+class FoundDocuments:
+    """What :func:`scan_documents` found under the paths it was given.
 
-    Folders are walked recursively; hidden files and files with extensions we do not read are
-    skipped there. A file named explicitly is always tried, so its error can be reported.
+    Attributes:
+        files: The document files to ingest, in a stable order.
+        skipped: Files inside the folders that are not read, each with the reason.
+        roots: The folders among the paths (sources are recorded relative to them).
     """
-    found: list[Path] = []
+
+    files: list[Path]
+    skipped: list[tuple[Path, str]]
+    roots: list[Path]
+
+
+_SKIP_HINTS = {
+    ".doc": "old Word format: save it as .docx",
+    ".wps": "WPS format: save it as .docx",
+    ".xls": "spreadsheets are not read: save the table as .docx or .html",
+    ".xlsx": "spreadsheets are not read: save the table as .docx or .html",
+    ".et": "spreadsheets are not read: save the table as .docx or .html",
+    ".ofd": "OFD is not read: export it as PDF",
+    ".zip": "archives are not opened: unpack it first",
+    ".rar": "archives are not opened: unpack it first",
+}
+
+
+def skip_reason(path: Path) -> str:
+    """Why a file found in a folder is not ingested."""
+    suffix = path.suffix.lower()
+    hint = _SKIP_HINTS.get(suffix)
+    kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
+    if hint is not None:
+        return f"{suffix} is not a supported format ({hint})"
+    return f"{suffix or 'no extension'}: not a document format PolicyKG reads ({kinds})"
+
+
+def scan_documents(paths: Iterable[Path]) -> FoundDocuments:
+    """Expand files and folders into the document files to ingest, and say what was skipped.
+
+    Folders are walked recursively; hidden files and folders are passed over silently, files with
+    extensions we do not read are listed in ``skipped`` with the reason. A file named explicitly
+    is always tried, so its error can be reported.
+    """
+    found = FoundDocuments([], [], [])
     for path in paths:
         if path.is_dir():
+            found.roots.append(path)
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
-                    if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
-                        found.append(Path(root) / name)
+                    if name.startswith("."):
+                        continue
+                    file = Path(root) / name
+                    if file.suffix.lower() in SUPPORTED_SUFFIXES:
+                        found.files.append(file)
+                    else:
+                        found.skipped.append((file, skip_reason(file)))
         else:
-            found.append(path)
+            found.files.append(path)
     return found
+
+
+def find_documents(paths: Iterable[Path]) -> list[Path]:
+    """The document files under ``paths`` (see :func:`scan_documents`)."""
+    return scan_documents(paths).files
+
+
+def source_name(path: Path, roots: Sequence[Path] = ()) -> str:
+    """What a stored policy records as its source: never a path of the machine that ingested it.
+
+    The path relative to the folder it was found in (``roots``: the folders given to ingest),
+    else the file name. Answers and exports show it to users of a shared server, who must not
+    learn the server's directory layout.
+    """
+    resolved = path.resolve()
+    for root in roots:
+        try:
+            return resolved.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.name
+
+
+def upload_name(filename: str) -> str:
+    """The file name of an upload (a client may send a path, even ``../../x.txt``)."""
+    return PurePath(filename.replace("\\", "/")).name or "upload"
 
 
 def parse_paths(
@@ -64,8 +135,13 @@ def parse_paths(
     jurisdiction: str | None = None,
     known_units: KnownUnits | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    roots: Sequence[Path] = (),
 ) -> Iterator[ParseResult]:
-    """Read and parse each file, yielding one result per file in order."""
+    """Read and parse each file, yielding one result per file in order.
+
+    ``roots`` are the folders the files were found in; each policy's ``source`` is the file's
+    path relative to its folder (see :func:`source_name`).
+    """
     known = known_units if known_units is not None else KnownUnits()
     for path in files:
         if not path.exists():
@@ -78,7 +154,9 @@ def parse_paths(
             logger.info("skipped %s: %s", path, e.problem)
             yield ParseResult(str(path), error=e)
             continue
-        yield ParseResult(str(path), policy=policy)
+        yield ParseResult(
+            str(path), policy=dataclasses.replace(policy, source=source_name(path, roots))
+        )
 
 
 def parse_upload(
@@ -94,5 +172,5 @@ def parse_upload(
     Raises:
         IngestError: When it cannot be read or parsed.
     """
-    raw = read_bytes(data, filename, max_bytes=max_bytes)
+    raw = read_bytes(data, upload_name(filename), max_bytes=max_bytes)
     return parse_document(raw, jurisdiction=jurisdiction, known_units=known_units)

@@ -33,6 +33,9 @@ def atomic_write_with(path: Path, write: Callable[[Path], object]) -> None:
     tmp = Path(name)
     try:
         write(tmp)
+        # mkstemp creates the file 0600; the file we replace it with follows the umask, as
+        # open() would have made it (exports are for other programs and people to read).
+        os.chmod(tmp, 0o666 & ~current_umask())
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -41,6 +44,19 @@ def atomic_write_with(path: Path, write: Callable[[Path], object]) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where Linux tells it (``/proc``)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore (a brief window for other threads)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_json(path: Path, value: Any) -> None:

@@ -70,6 +70,7 @@ def test_bad_files_are_reported_one_line_each_and_the_rest_ingested(
     ):
         assert sum(name in line for line in failures) == 1, name
     assert "3 stored" in result.stdout
+    assert result.stderr.count("bomb.docx") == 1  # each error once, not again in the summary
     stats = json.loads(run("stats", "--data-dir", str(data), "--json").stdout)
     assert stats["policies"] == 3
     assert stats["clauses"] == 19 + 31 + 15
@@ -117,3 +118,52 @@ def test_no_documents_is_a_usage_error(tmp_path: Path) -> None:
     result = run("ingest", str(tmp_path), "-d", str(tmp_path / "data"))
     assert result.returncode == 2
     assert "no documents found" in result.stderr
+
+
+def test_files_a_folder_holds_that_are_not_documents_are_listed_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "docs"
+    (folder / "sub").mkdir(parents=True)
+    shutil.copy(SEED, folder / "sub" / "seed.txt")
+    (folder / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0" + bytes(100))
+    (folder / "table.xls").write_bytes(bytes(100))
+    (folder / "blob.bin").write_bytes(bytes(100))
+    (folder / ".hidden.doc").write_bytes(bytes(100))
+
+    result = run("--data-dir", str(tmp_path / "data"), "ingest", str(folder), "--json")
+
+    assert result.returncode == 0, result.stderr
+    skipped = {Path(s["file"]).name: s["reason"] for s in json.loads(result.stdout)["skipped"]}
+    assert set(skipped) == {"old.doc", "table.xls", "blob.bin"}
+    assert "save it as .docx" in skipped["old.doc"]
+    text = run("--data-dir", str(tmp_path / "data2"), "ingest", str(folder))
+    assert "skipped 3 file(s)" in text.stderr and "table.xls" in text.stderr
+
+
+def test_sources_are_relative_to_the_folder_ingested_and_lists_say_when_cut(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "docs"
+    (folder / "county").mkdir(parents=True)
+    shutil.copy(SEED, folder / "county" / "seed.txt")
+    shutil.copy(CORPUS / "dev" / "012.txt", tmp_path / "single.txt")
+    data = str(tmp_path / "data")
+    assert run("-d", data, "ingest", str(folder), str(tmp_path / "single.txt")).returncode == 0
+
+    policies = json.loads(run("-d", data, "policies", "--json").stdout)
+    sources = {p["source"] for p in policies.get("items", policies.get("policies", []))}
+    assert sources == {"county/seed.txt", "single.txt"}
+    units = run("-d", data, "units", "--limit", "5")
+    assert "5 of " in units.stdout and "--limit" in units.stdout
+
+
+def test_exported_files_follow_the_umask(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    assert run("-d", data, "ingest", str(SEED)).returncode == 0
+    old = os.umask(0o022)
+    try:
+        assert run("-d", data, "export", str(tmp_path / "graph.gexf")).returncode == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "graph.gexf").stat().st_mode & 0o777 == 0o644

@@ -231,3 +231,33 @@ def test_zip_is_not_a_docx(client: httpx.Client) -> None:
         archive.writestr("readme.txt", "hello")
     response = upload(client, "archive.zip", buffer.getvalue())
     assert response.status_code == 415
+
+
+def test_docs_page_loads_its_assets_from_the_server(client: httpx.Client) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assets = [a for a in ("swagger-ui-bundle.js", "swagger-ui.css") if a in page.text]
+    assert len(assets) == 2
+    assert "cdn" not in page.text.lower() and "https://" not in page.text.split("<body>")[1]
+    for asset in assets:
+        response = client.get(f"/docs-assets/{asset}")
+        assert response.status_code == 200 and len(response.content) > 10_000
+
+
+def test_responses_never_show_server_paths(client: httpx.Client, workspace: Workspace) -> None:
+    policies = client.get("/policies").json()["items"]
+    assert {p["source"] for p in policies} >= {SEED.name, "012.txt"}
+    document = "关于统计工作的通知\n一、任务\n（一）做好统计。（牵头单位：县统计局）\n".encode()
+    assert upload(client, "../../etc/统计.txt", document).status_code == 400
+    created = upload(client, "统计.txt", document)
+    assert created.status_code == 201, created.text
+    policy_id = created.json()["policy_id"]
+    stored = client.get(f"/policies/{policy_id}").json()
+    assert stored["policy"]["source"] == "统计.txt"
+    view = client.get("/graph/neighborhood", params={"node_id": policy_id}).json()
+    sources = [n["properties"].get("source") for n in view["nodes"] if n["label"] == "Policy"]
+    assert sources == ["统计.txt"]
+    root = str(workspace.data_dir.parent)
+    everything = client.get("/policies", params={"limit": 100}).text + str(view)
+    assert root not in everything and str(CORPUS) not in everything
+    client.delete(f"/policies/{policy_id}", headers={"Authorization": f"Bearer {TOKEN}"})
