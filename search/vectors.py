@@ -18,14 +18,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import faiss
 import numpy as np
 
 from ingest.errors import StoreCorruptError, StoreError
 from ingest.storage import atomic_write_json, atomic_write_with, remove_quietly
 from search.embeddings.base import Vectors
+
+if TYPE_CHECKING:
+    import faiss  # imported where used: a command that never searches does not pay for it
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ APPROXIMATE_ABOVE = 200_000
 @contextmanager
 def _every_core() -> Iterator[None]:
     """Let FAISS use every core inside the block (IVF training), then one thread again."""
+    import faiss
+
     faiss.omp_set_num_threads(os.cpu_count() or 1)
     try:
         yield
@@ -80,6 +84,7 @@ class VectorIndex:
         approximate_above: int = APPROXIMATE_ABOVE,
         nprobe: int = 64,
     ) -> None:
+
         self._directory = directory
         self.model = model
         self.dim = dim
@@ -96,6 +101,8 @@ class VectorIndex:
     # -- persistence ----------------------------------------------------------------------------
 
     def _load(self) -> None:
+        import faiss
+
         assert self._directory is not None
         manifest_path = self._directory / "manifest.json"
         try:
@@ -123,6 +130,8 @@ class VectorIndex:
 
     def commit(self) -> None:
         """Write the index if it changed (new generation files, then the manifest)."""
+        import faiss
+
         with self._lock:
             if self._directory is None or not self._dirty:
                 return
@@ -157,6 +166,8 @@ class VectorIndex:
     @property
     def kind(self) -> str:
         """``flat`` (exact) or ``ivf`` (approximate)."""
+        import faiss
+
         return "ivf" if isinstance(faiss.downcast_index(self._index), faiss.IndexIVF) else "flat"
 
     def add(self, clause_ids: Sequence[str], vectors: Vectors) -> None:
@@ -196,6 +207,8 @@ class VectorIndex:
         logger.info("vector index switched to IVF at %d vectors", len(ids))
 
     def _tune(self) -> None:
+        import faiss
+
         inner = faiss.downcast_index(self._index)
         if isinstance(inner, faiss.IndexIVF):
             inner.nprobe = self.nprobe
@@ -212,6 +225,8 @@ class VectorIndex:
 
     def search(self, query: Vectors, k: int, allowed: set[str] | None = None) -> list[VectorHit]:
         """The ``k`` clauses most similar to ``query``, optionally only among ``allowed``."""
+        import faiss
+
         # One query is searched on one thread: FAISS's OpenMP threads, spinning between calls,
         # fight the embedding model's own threads, and a served process answers several queries at
         # once anyway. The setting is per thread (a server's worker threads each need it).
@@ -248,6 +263,8 @@ MAX_LISTS = 1024
 
 def _flat_contents(index: faiss.Index, dim: int) -> tuple[np.ndarray, np.ndarray]:
     """All vectors and ids of an ``IndexIDMap2(IndexFlat)``, read in bulk (no per-id calls)."""
+    import faiss
+
     # faiss's stubs type downcast_index as Index; it returns the concrete class.
     mapped: Any = faiss.downcast_index(index)
     flat: Any = faiss.downcast_index(mapped.index)
@@ -257,11 +274,15 @@ def _flat_contents(index: faiss.Index, dim: int) -> tuple[np.ndarray, np.ndarray
 
 
 def _flat(dim: int) -> faiss.Index:
+    import faiss
+
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
 def build_ivf(vectors: Vectors, ids: np.ndarray, nlist: int | None = None) -> faiss.Index:
     """An IVF-Flat inner-product index trained on (a sample of) ``vectors``."""
+    import faiss
+
     count, dim = vectors.shape
     # 4·√n lists, capped so training stays in minutes on 2 cores; 50 training points per list.
     lists = nlist or min(MAX_LISTS, max(16, int(4 * math.sqrt(count))))
