@@ -109,18 +109,23 @@ def find_documents(paths: Iterable[Path]) -> list[Path]:
 
 
 def source_name(path: Path, roots: Sequence[Path] = ()) -> str:
-    """What a stored policy records as its source: never a path of the machine that ingested it.
+    """What a stored policy records as its source: never an absolute path of the machine.
 
-    The path relative to the folder it was found in (``roots``: the folders given to ingest),
-    else the file name. Answers and exports show it to users of a shared server, who must not
-    learn the server's directory layout.
+    A file found in a folder given to ingest is named by its path from that folder's parent
+    (``examples/开发区改革开放实施意见.txt``); a file given by a relative path keeps it
+    (``county/plan.txt``); any other file is named by its file name. Answers and exports show the
+    source to users of a shared server, who must not learn its directory layout. The name is
+    also what makes a changed file a new version of the policy it replaces.
     """
     resolved = path.resolve()
     for root in roots:
+        base = root.resolve()
         try:
-            return resolved.relative_to(root.resolve()).as_posix()
+            return (base.name + "/" + resolved.relative_to(base).as_posix()).lstrip("/")
         except ValueError:
             continue
+    if not path.is_absolute() and ".." not in path.parts:
+        return path.as_posix()
     return path.name
 
 

@@ -153,7 +153,7 @@ def test_sources_are_relative_to_the_folder_ingested_and_lists_say_when_cut(
 
     policies = json.loads(run("-d", data, "policies", "--json").stdout)
     sources = {p["source"] for p in policies.get("items", policies.get("policies", []))}
-    assert sources == {"county/seed.txt", "single.txt"}
+    assert sources == {"docs/county/seed.txt", "single.txt"}
     units = run("-d", data, "units", "--limit", "5")
     assert "5 of " in units.stdout and "--limit" in units.stdout
 

@@ -246,7 +246,7 @@ def test_docs_page_loads_its_assets_from_the_server(client: httpx.Client) -> Non
 
 def test_responses_never_show_server_paths(client: httpx.Client, workspace: Workspace) -> None:
     policies = client.get("/policies").json()["items"]
-    assert {p["source"] for p in policies} >= {SEED.name, "012.txt"}
+    assert {p["source"] for p in policies} >= {SEED.name, "012.txt"}  # files given one by one
     document = "关于统计工作的通知\n一、任务\n（一）做好统计。（牵头单位：县统计局）\n".encode()
     assert upload(client, "../../etc/统计.txt", document).status_code == 400
     created = upload(client, "统计.txt", document)
