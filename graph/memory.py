@@ -1,16 +1,24 @@
 """The embedded graph store: networkx in memory, policies persisted as JSON files.
 
 On disk (``<directory>/``): ``policies/<policy id>.json`` for each stored policy, written once
-(ids are content hashes), and ``manifest.json`` listing the stored ids. Every write goes to a
-temporary file that is renamed into place, and the manifest is replaced last, so a process killed
-mid-write leaves the previous manifest, which only names complete policy files. Replacing one
-policy writes one policy file and the manifest; the other policies' files are not touched.
+(ids are content hashes), and ``manifest.json`` listing the stored ids with the SHA-256 of each
+file. Every write goes to a temporary file that is renamed into place, and the manifest is
+replaced last, so a process killed mid-write leaves the previous manifest, which only names
+complete policy files. Replacing one policy writes one policy file and the manifest; the other
+policies' files are not touched. Files of removed policies stay until :meth:`collect_garbage`
+(a reader that loaded the previous manifest a moment ago may still be reading them).
+
+A policy file that is missing, unreadable or whose bytes do not match the manifest's checksum is
+*damaged*: it is left out of the graph, named by :meth:`MemoryGraphStore.damaged`, and the rest
+of the store loads and answers as usual.
 
 The graph itself is derived from the stored policies and built on first use.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import logging
 import threading
@@ -57,11 +65,12 @@ from ingest.errors import StoreCorruptError
 from ingest.ids import stub_policy_id
 from ingest.model import Clause, Jurisdiction, Policy, Role, Unit, UnitKind
 from ingest.serialize import policy_from_dict, policy_to_dict
-from ingest.storage import atomic_write_json, remove_quietly
+from ingest.storage import atomic_write_bytes, atomic_write_json, remove_quietly
 
 logger = logging.getLogger(__name__)
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+"""2: ``policies`` maps each id to the SHA-256 of its file (1: a list of ids, no checksums)."""
 
 
 class MemoryGraphStore:
@@ -90,6 +99,8 @@ class MemoryGraphStore:
         self._by_unit_name: dict[str, set[str]] = defaultdict(set)
         # Policy id -> the policy ids its citations point to, in citation order.
         self._cites: dict[str, list[str]] = {}
+        self._checksums: dict[str, str | None] = {}  # id -> SHA-256 of its file (None: unknown)
+        self._damaged: dict[str, str] = {}  # id -> what is wrong with its file
 
     # -- persistence ---------------------------------------------------------------------------
 
@@ -119,40 +130,154 @@ class MemoryGraphStore:
     def _load(self) -> None:
         try:
             manifest = json.loads(self._manifest_path().read_text(encoding="utf-8"))
-            ids = manifest["policies"]
+            listed = manifest["policies"]
             self._generation = int(manifest["generation"])
-        except (OSError, ValueError, KeyError, TypeError) as e:
+            checksums: dict[str, str | None] = (
+                {str(k): str(v) for k, v in listed.items()}
+                if isinstance(listed, dict)
+                else dict.fromkeys(map(str, listed))
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
             raise StoreCorruptError(
-                f"cannot read graph manifest {self._manifest_path()}: {e}"
+                f"cannot read the graph manifest {self._manifest_path()}: {e}; run "
+                "`policykg check --repair` to rebuild it from the policy files"
             ) from e
-        for policy_id in ids:
+        for policy_id, checksum in checksums.items():
             path = self._policy_path(policy_id)
             try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as e:
-                raise StoreCorruptError(f"cannot read stored policy {path}: {e}") from e
-            self._add(policy_from_dict(data))
-        logger.info("loaded %d policies from %s", len(ids), self._directory)
+                raw = path.read_bytes()
+            except OSError as e:
+                self._damaged[policy_id] = f"cannot read {path.name}: {e.strerror or e}"
+                continue
+            if checksum is not None and hashlib.sha256(raw).hexdigest() != checksum:
+                self._damaged[policy_id] = (
+                    f"{path.name} does not match its checksum (changed on disk)"
+                )
+                continue
+            try:
+                policy = policy_from_dict(json.loads(raw))
+            except (ValueError, KeyError, TypeError) as e:
+                self._damaged[policy_id] = f"{path.name} is not a stored policy: {e}"
+                continue
+            if policy.id != policy_id:
+                self._damaged[policy_id] = f"{path.name} holds policy {policy.id}"
+                continue
+            self._checksums[policy_id] = checksum or hashlib.sha256(raw).hexdigest()
+            self._add(policy)
+        if self._damaged:
+            logger.warning(
+                "%d damaged policy file(s) in %s left out: run `policykg check`",
+                len(self._damaged),
+                self._directory,
+            )
+        logger.info("loaded %d policies from %s", len(self._policies), self._directory)
 
     def _persist(self, written: Iterable[Policy], removed: Iterable[str]) -> None:
         if self._directory is None:
             return
         for policy in written:
-            path = self._policy_path(policy.id)
-            if not path.exists():
-                atomic_write_json(path, policy_to_dict(policy))
-        self._generation += 1
-        atomic_write_json(
-            self._manifest_path(),
-            {
-                "version": MANIFEST_VERSION,
-                "generation": self._generation,
-                "policies": sorted(self._policies),
-            },
-        )
+            data = json.dumps(policy_to_dict(policy), ensure_ascii=False, separators=(",", ":"))
+            raw = data.encode("utf-8")
+            atomic_write_bytes(self._policy_path(policy.id), raw)
+            self._checksums[policy.id] = hashlib.sha256(raw).hexdigest()
         for policy_id in removed:
             if policy_id not in self._policies:
-                remove_quietly(self._policy_path(policy_id))
+                self._checksums.pop(policy_id, None)
+        self._write_manifest()
+
+    def _write_manifest(self) -> None:
+        self._generation += 1
+        listed = {pid: self._checksums.get(pid) for pid in sorted(self._policies)}
+        listed.update(self._damaged_entries())
+        atomic_write_json(
+            self._manifest_path(),
+            {"version": MANIFEST_VERSION, "generation": self._generation, "policies": listed},
+        )
+
+    def _damaged_entries(self) -> dict[str, str | None]:
+        """Damaged policies stay listed (with their recorded checksum) until repaired or dropped."""
+        return {pid: self._recorded.get(pid) for pid in self._damaged}
+
+    @property
+    def _recorded(self) -> dict[str, str | None]:
+        try:
+            listed = json.loads(self._manifest_path().read_text(encoding="utf-8"))["policies"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
+        return dict(listed) if isinstance(listed, dict) else {}
+
+    def damaged(self) -> dict[str, str]:
+        """Policies whose stored file is missing, unreadable or changed: id -> the problem."""
+        self._ensure_loaded()
+        return dict(self._damaged)
+
+    def drop_damaged(self, policy_id: str) -> bool:
+        """Forget a damaged policy (its file is not read again); True if it was damaged."""
+        self._ensure_loaded()
+        with self._lock:
+            if policy_id not in self._damaged:
+                return False
+            del self._damaged[policy_id]
+            self._write_manifest()
+            return True
+
+    def collect_garbage(self) -> list[str]:
+        """Delete policy files the manifest no longer names and stale temporary files.
+
+        Call it while holding the data directory's writer lock (no write is half-done then).
+        Returns the names deleted.
+        """
+        if self._directory is None or not (self._directory / "policies").is_dir():
+            return []
+        self._ensure_loaded()
+        keep = set(self._policies) | set(self._damaged)
+        deleted = []
+        for path in (self._directory / "policies").iterdir():
+            stale_tmp = path.name.startswith(".") and path.name.endswith(".tmp")
+            if stale_tmp or (path.suffix == ".json" and path.stem not in keep):
+                remove_quietly(path)
+                deleted.append(path.name)
+        for path in self._directory.glob(".*.tmp"):
+            remove_quietly(path)
+            deleted.append(path.name)
+        return deleted
+
+    @classmethod
+    def rebuild_manifest(cls, directory: Path) -> int:
+        """Write a new manifest naming every readable policy file in ``directory/policies``.
+
+        For a manifest that is lost or damaged. Returns how many policies it names.
+        """
+        listed: dict[str, str] = {}
+        for path in sorted((directory / "policies").glob("*.json")):
+            try:
+                raw = path.read_bytes()
+                policy = policy_from_dict(json.loads(raw))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+            if policy.id == path.stem:
+                listed[policy.id] = hashlib.sha256(raw).hexdigest()
+        generation = 0
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            old = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+            generation = int(old["generation"])
+        atomic_write_json(
+            directory / "manifest.json",
+            {"version": MANIFEST_VERSION, "generation": generation + 1, "policies": listed},
+        )
+        return len(listed)
+
+    @property
+    def generation(self) -> int:
+        """The generation of the manifest this store loaded or last wrote."""
+        self._ensure_loaded()
+        return self._generation
+
+    def reload(self) -> None:
+        """Forget everything loaded and read the store from disk again."""
+        with self._lock:
+            self.__init__(self._directory)  # type: ignore[misc]
+            self._ensure_loaded()
 
     def reload_if_changed(self) -> bool:
         """Reload when another process has committed a newer manifest; True if it reloaded."""
@@ -167,8 +292,7 @@ class MemoryGraphStore:
         with self._lock:
             if self._loaded and generation == self._generation:
                 return False
-            self.__init__(self._directory)  # type: ignore[misc]
-            self._ensure_loaded()
+            self.reload()
             return True
 
     # -- writes -------------------------------------------------------------------------------
@@ -189,6 +313,7 @@ class MemoryGraphStore:
                     self._remove(old)
                     removed.append(old)
                 self._add(policy)
+                self._damaged.pop(policy.id, None)  # stored again: its file is whole now
                 written.append(policy)
                 results.append(WriteResult(policy.id, replaced=tuple(old_versions)))
             if written or removed:
@@ -196,9 +321,11 @@ class MemoryGraphStore:
         return results
 
     def delete_policy(self, policy_id: str) -> bool:
-        """Remove a stored policy and what only it named."""
+        """Remove a stored policy and what only it named (a damaged one is forgotten)."""
         self._ensure_loaded()
         with self._lock:
+            if policy_id in self._damaged:
+                return self.drop_damaged(policy_id)
             if policy_id not in self._policies:
                 return False
             self._remove(policy_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import tempfile
@@ -75,19 +76,53 @@ def _fsync_dir(directory: Path) -> None:
 
 
 @contextlib.contextmanager
-def exclusive_lock(path: Path) -> Iterator[None]:
+def exclusive_lock(path: Path, *, blocking: bool = True) -> Iterator[bool]:
     """Hold an exclusive advisory lock on ``path`` (created if missing) for the block.
 
     Writers of one data directory, in this process or others, take it so their writes do not
-    interleave.
+    interleave. With ``blocking=False`` the block gets False at once when another holder has it
+    (and holds nothing), else True.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+b") as f:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def shared_lock(path: Path) -> Iterator[None]:
+    """Hold a shared advisory lock on ``path`` for the block (many holders; no exclusive one).
+
+    Where the lock file cannot be created (a read-only directory, where no one writes), the
+    block runs without it.
+    """
+    try:
+        f = open(path, "a+b")  # noqa: SIM115 - closed below, after the lock is released
+    except OSError:
+        yield
+        return
+    with f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_SH)
         try:
             yield
         finally:
             fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, hex, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def remove_quietly(path: Path) -> None:

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest.errors import StoreCorruptError, StoreError
-from ingest.storage import atomic_write_json
+from ingest.storage import atomic_write_json, file_sha256
 
 logger = logging.getLogger(__name__)
 
@@ -102,10 +102,13 @@ _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
 
 
 class ChineseTokenizer:
-    """jieba search-mode tokens, lower-cased, without punctuation and stopwords.
+    """jieba search-mode tokens, lower-cased, without punctuation and stopwords, plus whole names.
 
-    A private jieba dictionary holds the unit names, so 县商务局 stays one token (and search mode
-    still adds its parts 商务, 商务局).
+    jieba cuts 县商务局 into 县 / 商务 / 商务局; a unit name is also kept whole as a token of its
+    own, so a question naming the unit matches it exactly. Which names count is given per text:
+    a clause gets the names of its own policy's units (so its tokens depend on that policy only,
+    never on what else the store held when it was indexed, and a rebuilt index is identical), a
+    query gets every unit name added with :meth:`add_words`. jieba's dictionary is never changed.
     """
 
     def __init__(self) -> None:
@@ -118,19 +121,23 @@ class ChineseTokenizer:
         self._lock = threading.Lock()
 
     def add_words(self, words: Iterable[str]) -> None:
-        """Add domain words (unit names) to the dictionary."""
+        """Add domain words (unit names) that queries keep whole."""
         with self._lock:
-            for word in words:
-                if word and word not in self._words and len(word) <= 30:
-                    self._jieba.add_word(word, freq=200_000)
-                    self._words.add(word)
+            self._words.update(w.lower() for w in words if w and len(w) <= 30)
 
-    def __call__(self, text: str) -> list[str]:
+    def __call__(self, text: str, words: Iterable[str] | None = None) -> list[str]:
+        """Tokens of ``text``; ``words`` are the names kept whole (default: the added ones)."""
         tokens = []
         for piece in self._jieba.cut_for_search(text):
             token = piece.strip().lower()
             if token and _KEEP.search(token) and token not in _STOPWORDS:
                 tokens.append(token)
+        lowered = text.lower()
+        names = self._words if words is None else {w.lower() for w in words if w and len(w) <= 30}
+        for name in sorted(names):
+            count = lowered.count(name)
+            if count and name not in _STOPWORDS:
+                tokens.extend([name] * count)
         return tokens
 
 
@@ -194,6 +201,16 @@ class BM25Hit:
     score: float
 
 
+def _verify_segment(folder: Path) -> None:
+    """Check a main segment's files against the checksums written with it."""
+    listed = folder / "checksums.json"
+    if not listed.exists():
+        return  # written before checksums existed
+    for name, expected in json.loads(listed.read_text(encoding="utf-8")).items():
+        if file_sha256(folder / name) != expected:
+            raise StoreCorruptError(f"{folder / name} does not match its checksum")
+
+
 class BM25Index:
     """BM25 index of clause texts: a bm25s main segment plus a small delta.
 
@@ -239,6 +256,7 @@ class BM25Index:
             ids, retriever, average = [], None, 0.0
             if self._folder is not None:
                 folder = self._directory / self._folder
+                _verify_segment(folder)
                 ids = json.loads((folder / "clause_ids.json").read_text(encoding="utf-8"))
                 retriever = bm25s.BM25.load(str(folder), mmap=False) if ids else None
                 stats = folder / "stats.json"
@@ -249,8 +267,11 @@ class BM25Index:
                     atomic_write_json(stats, {"average_length": average})
             delta_ids = list(manifest.get("delta", []))
             self._masked = set(manifest.get("masked", []))
-        except (OSError, ValueError, KeyError, TypeError) as e:
-            raise StoreCorruptError(f"cannot load the BM25 index in {self._directory}: {e}") from e
+        except (OSError, ValueError, KeyError, TypeError, StoreCorruptError) as e:
+            raise StoreCorruptError(
+                f"cannot load the BM25 index in {self._directory}: {e}; run "
+                "`policykg check --repair` to rebuild it from the graph"
+            ) from e
         self._main = Segment(ids, {c: i for i, c in enumerate(ids)}, retriever, average)
         tokens = self._read_tokens(delta_ids)
         removed = [c for c in delta_ids if c not in tokens]
@@ -298,21 +319,42 @@ class BM25Index:
                 with sqlite3.connect(self._directory / "tokens.sqlite", timeout=30) as db:
                     rows = db.execute("SELECT clause_id, tokens FROM tokens").fetchall()
             except sqlite3.Error as e:
-                raise StoreError(f"cannot read BM25 tokens in {self._directory}: {e}") from e
+                raise StoreCorruptError(
+                    f"cannot read BM25 tokens in {self._directory}: {e}; run "
+                    "`policykg check --repair`"
+                ) from e
         else:
             with self._lock:  # the connection is shared with writers
                 db = self._token_db()
                 wanted = list(clause_ids)
                 rows = []
-                for start in range(0, len(wanted), 500):
-                    chunk = wanted[start : start + 500]
-                    marks = ",".join("?" * len(chunk))
-                    rows += db.execute(
-                        f"SELECT clause_id, tokens FROM tokens WHERE clause_id IN ({marks})", chunk
-                    ).fetchall()
-        for clause_id, tokens in rows:
-            found[clause_id] = json.loads(tokens)
+                try:
+                    for start in range(0, len(wanted), 500):
+                        chunk = wanted[start : start + 500]
+                        marks = ",".join("?" * len(chunk))
+                        rows += db.execute(
+                            f"SELECT clause_id, tokens FROM tokens WHERE clause_id IN ({marks})",
+                            chunk,
+                        ).fetchall()
+                except sqlite3.Error as e:
+                    raise StoreCorruptError(
+                        f"cannot read BM25 tokens in {self._directory}: {e}; run "
+                        "`policykg check --repair`"
+                    ) from e
+        try:
+            for clause_id, tokens in rows:
+                found[clause_id] = json.loads(tokens)
+                if not isinstance(found[clause_id], list):
+                    raise ValueError(f"tokens of {clause_id} are not a list")
+        except (ValueError, TypeError) as e:
+            raise StoreCorruptError(
+                f"BM25 tokens in {self._directory} are damaged ({e}); run `policykg check --repair`"
+            ) from e
         return found
+
+    def tokens_of(self, clause_ids: Iterable[str]) -> dict[str, list[str]]:
+        """The stored tokens of these clauses (those without any are absent)."""
+        return self._read_tokens(list(clause_ids))
 
     def _average_length(self, clause_ids: list[str]) -> float:
         tokens = self._read_tokens(clause_ids)
@@ -353,6 +395,8 @@ class BM25Index:
         (staging / "stats.json").write_text(
             json.dumps({"average_length": segment.average_length}), encoding="utf-8"
         )
+        checksums = {p.name: file_sha256(p) for p in sorted(staging.iterdir()) if p.is_file()}
+        (staging / "checksums.json").write_text(json.dumps(checksums), encoding="utf-8")
         final = self._directory / name
         shutil.rmtree(final, ignore_errors=True)
         staging.rename(final)
@@ -428,9 +472,16 @@ class BM25Index:
             (c,) for c in clause_ids if c not in self._delta and c not in self._main.position
         ]
         if orphans:
-            db = self._token_db()
+            self._execute("DELETE FROM tokens WHERE clause_id = ?", orphans)
+
+    def _execute(self, sql: str, rows: list[tuple[str, ...]]) -> None:
+        """Run a write on the token database in one transaction, errors as store errors."""
+        db = self._token_db()
+        try:
             with db:
-                db.executemany("DELETE FROM tokens WHERE clause_id = ?", orphans)
+                db.executemany(sql, rows)
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot write BM25 tokens in {self._directory}: {e}") from e
 
     # -- updates --------------------------------------------------------------------------------
 
@@ -443,12 +494,10 @@ class BM25Index:
         fresh = dict(zip(clause_ids, token_lists, strict=True))
         with self._lock:
             if self._directory is not None:
-                db = self._token_db()
-                with db:
-                    db.executemany(
-                        "INSERT OR REPLACE INTO tokens (clause_id, tokens) VALUES (?, ?)",
-                        [(c, json.dumps(t, ensure_ascii=False)) for c, t in fresh.items()],
-                    )
+                self._execute(
+                    "INSERT OR REPLACE INTO tokens (clause_id, tokens) VALUES (?, ?)",
+                    [(c, json.dumps(t, ensure_ascii=False)) for c, t in fresh.items()],
+                )
             else:
                 self._memory.update(fresh)
             for clause_id, tokens in fresh.items():
@@ -464,9 +513,7 @@ class BM25Index:
             if not gone:
                 return
             if self._directory is not None:
-                db = self._token_db()
-                with db:
-                    db.executemany("DELETE FROM tokens WHERE clause_id = ?", [(c,) for c in gone])
+                self._execute("DELETE FROM tokens WHERE clause_id = ?", [(c,) for c in gone])
             for clause_id in gone:
                 self._memory.pop(clause_id, None)
                 self._apply_change(clause_id, None)

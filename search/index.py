@@ -80,13 +80,15 @@ class ClauseIndex:
         """
         ids: list[str] = []
         texts: list[str] = []
+        tokens: list[list[str]] = []
         for policy in policies:
-            self.add_words(u.name for u in policy.units)
+            names = [u.name for u in policy.units]
+            self.add_words(names)
             for clause in policy.clauses:
                 ids.append(clause.id)
                 texts.append(passage_text(policy, clause))
+                tokens.append(self.bm25.tokenizer(texts[-1], names))
         vectors = self.embedder.embed_passages(texts, progress=progress)
-        tokens = [self.bm25.tokenizer(t) for t in texts]
         return PreparedClauses(tuple(ids), vectors, tuple(tokens))
 
     def apply(self, prepared: PreparedClauses) -> int:

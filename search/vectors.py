@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ingest.errors import StoreCorruptError, StoreError
-from ingest.storage import atomic_write_json, atomic_write_with, remove_quietly
+from ingest.storage import atomic_write_json, atomic_write_with, file_sha256, remove_quietly
 from search.embeddings.base import Vectors
 
 if TYPE_CHECKING:
@@ -114,11 +114,21 @@ class VectorIndex:
                     "`policykg reindex` to embed the clauses again with the configured model"
                 )
             self._generation = int(manifest["generation"])
+            for key in ("index", "ids"):
+                expected = manifest.get("sha256", {}).get(key)
+                if (
+                    expected is not None
+                    and file_sha256(self._directory / manifest[key]) != expected
+                ):
+                    raise StoreCorruptError(
+                        f"{self._directory / manifest[key]} does not match its checksum"
+                    )
             self._index = faiss.read_index(str(self._directory / manifest["index"]))
             clause_ids = json.loads((self._directory / manifest["ids"]).read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError, RuntimeError) as e:
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError, StoreCorruptError) as e:
             raise StoreCorruptError(
-                f"cannot load the vector index in {self._directory}: {e}"
+                f"cannot load the vector index in {self._directory}: {e}; run "
+                "`policykg check --repair` to rebuild it from the graph"
             ) from e
         self._clause_ids = {vector_id(c): c for c in clause_ids}
         if self._index.ntotal != len(self._clause_ids):
@@ -152,6 +162,10 @@ class VectorIndex:
                     "count": len(self._clause_ids),
                     "index": index_name,
                     "ids": ids_name,
+                    "sha256": {
+                        "index": file_sha256(self._directory / index_name),
+                        "ids": file_sha256(self._directory / ids_name),
+                    },
                 },
             )
             # Keep the previous generation for readers that loaded its manifest a moment ago.
@@ -223,6 +237,16 @@ class VectorIndex:
         """Every clause id with a vector."""
         return set(self._clause_ids.values())
 
+    def vectors_of(self, clause_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these clauses (those without one are absent)."""
+        with self._lock:
+            known = [c for c in clause_ids if vector_id(c) in self._clause_ids]
+            if not known:
+                return {}
+            ids = np.array([vector_id(c) for c in known], dtype=np.int64)
+            vectors = self._index.reconstruct_batch(ids)
+        return dict(zip(known, np.asarray(vectors, dtype=np.float32), strict=True))
+
     def search(self, query: Vectors, k: int, allowed: set[str] | None = None) -> list[VectorHit]:
         """The ``k`` clauses most similar to ``query``, optionally only among ``allowed``."""
         import faiss
@@ -251,11 +275,18 @@ class VectorIndex:
                 min(k, len(self._clause_ids)),
                 params=params,
             )
-        return [
+        hits = [
             VectorHit(self._clause_ids[int(i)], float(s))
             for s, i in zip(scores[0], ids[0], strict=True)
             if i >= 0 and int(i) in self._clause_ids
         ]
+        if any(abs(h.score) > 1.01 for h in hits):  # unit vectors: a cosine beyond 1 is damage
+            raise StoreCorruptError(
+                f"the vector index in {self._directory} holds damaged vectors (similarity "
+                f"{max(abs(h.score) for h in hits):.3g}); run `policykg check --repair`"
+            )
+        hits.sort(key=lambda h: (-h.score, h.clause_id))  # equal scores: a stable order
+        return hits
 
 
 MAX_LISTS = 1024

@@ -51,14 +51,45 @@ def test_replacing_one_policy_rewrites_only_it_and_the_manifest(
     assert changed == {tmp_path / "policies" / f"{seed_policy.id}.json"}
 
 
-def test_the_store_loads_lazily(tmp_path: Path, seed_policy: Policy) -> None:
-    MemoryGraphStore(tmp_path).write_policies([seed_policy])
+def test_the_store_loads_lazily_and_a_damaged_policy_file_leaves_the_rest_usable(
+    tmp_path: Path, seed_policy: Policy, corpus_policies: list[Policy]
+) -> None:
+    other = next(p for p in corpus_policies if p.id != seed_policy.id)
+    MemoryGraphStore(tmp_path).write_policies([seed_policy, other])
     (tmp_path / "policies" / f"{seed_policy.id}.json").write_text("{broken", encoding="utf-8")
     lazy = MemoryGraphStore(tmp_path)  # nothing read yet: no error
+
+    assert lazy.stats().policies == 1
+    assert lazy.policy_ids() == {other.id}
+    assert "checksum" in lazy.damaged()[seed_policy.id]
+
+
+def test_an_edited_policy_file_is_damaged_not_believed(
+    tmp_path: Path, seed_policy: Policy
+) -> None:
+    MemoryGraphStore(tmp_path).write_policies([seed_policy])
+    path = tmp_path / "policies" / f"{seed_policy.id}.json"
+    path.write_text(path.read_text("utf-8").replace("县商务局", "县公安局"), "utf-8")
+
+    store = MemoryGraphStore(tmp_path)
+
+    assert store.find_units("县商务局") == [] and store.find_units("县公安局") == []
+    assert set(store.damaged()) == {seed_policy.id}
+    assert store.delete_policy(seed_policy.id)  # forgetting it is the repair of last resort
+    assert MemoryGraphStore(tmp_path).damaged() == {}
+
+
+def test_a_lost_manifest_is_rebuilt_from_the_policy_files(
+    tmp_path: Path, seed_policy: Policy
+) -> None:
+    MemoryGraphStore(tmp_path).write_policies([seed_policy])
+    (tmp_path / "manifest.json").write_bytes(b"\x00" * 10)
     from ingest.errors import StoreCorruptError
 
-    with pytest.raises(StoreCorruptError, match="cannot read stored policy"):
-        lazy.stats()
+    with pytest.raises(StoreCorruptError, match="check --repair"):
+        MemoryGraphStore(tmp_path).stats()
+    assert MemoryGraphStore.rebuild_manifest(tmp_path) == 1
+    assert MemoryGraphStore(tmp_path).policy_ids() == {seed_policy.id}
 
 
 WRITER = """
