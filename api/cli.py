@@ -607,38 +607,59 @@ def _units_named(workspace: Any, name: str, jurisdiction: str | None) -> list[An
 @app.command()
 def check(
     repair: Annotated[
-        bool, typer.Option("--repair", help="Bring the indexes in line with the graph.")
+        bool,
+        typer.Option("--repair", help="Repair what is found: finish, rebuild, restore or drop."),
+    ] = False,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Compare clause ids and files only, not contents.")
     ] = False,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Check that the graph, the vectors and BM25 hold the same clauses (exit 1 on drift)."""
+    """Check that graph, vectors and BM25 hold the same clauses with the same contents, and that
+    every stored file is whole (exit 1 when anything disagrees)."""
     workspace = _open(settings_for(data_dir))
-    drift = workspace.repair() if repair else workspace.check()
+    report = workspace.repair() if repair else workspace.check(contents=not quick)
+    after = workspace.check(contents=not quick) if repair else report
     figures = {
-        "clauses_in_graph": len(workspace.graph_clause_ids()),
-        "vectors": len(workspace.index.vectors),
-        "bm25": len(workspace.index.bm25),
-        "missing_vectors": len(drift.missing_vectors),
-        "extra_vectors": len(drift.extra_vectors),
-        "missing_bm25": len(drift.missing_bm25),
-        "extra_bm25": len(drift.extra_bm25),
-        "repaired": repair and not drift.clean,
+        "clauses_in_graph": after.clauses_in_graph,
+        "vectors": after.vectors,
+        "bm25": after.bm25,
+        "consistent": after.clean,
+        "problems": report.problems()[:-1] if report.problems() else [],
+        "repaired": report.repaired,
+        "unverified_vectors": after.unverified_vectors,
     }
     if as_json:
         out.print_json(data=figures)
     else:
-        state = "consistent" if drift.clean else ("repaired" if repair else "[red]drift found[/]")
+        state = "consistent" if after.clean else "[red]problems found[/]"
         out.print(
-            f"graph {figures['clauses_in_graph']} clauses, vectors {figures['vectors']}, BM25 {figures['bm25']}: {state}"
+            f"graph {after.clauses_in_graph} clauses, vectors {after.vectors}, "
+            f"BM25 {after.bm25}: {state}"
         )
-        if not drift.clean:
+        for line in report.problems() if not repair else report.problems()[:-1]:
+            out.print(f"  {line}", highlight=False)
+        for line in report.repaired:
+            out.print(f"  repaired: {line}", highlight=False)
+        if after.unverified_vectors:
             out.print(
-                f"  vectors: {figures['missing_vectors']} missing, {figures['extra_vectors']} extra; "
-                f"BM25: {figures['missing_bm25']} missing, {figures['extra_bm25']} extra"
+                f"  {after.unverified_vectors} vectors have no cached copy to compare with "
+                "(checked to be unit vectors only)"
             )
-    if not drift.clean and not repair:
+        if repair and not after.clean:
+            for line in after.problems():
+                out.print(f"  still: {line}", highlight=False)
+    if not after.clean:
         raise typer.Exit(1)
+
+
+@app.command()
+def reindex(data_dir: DataDirOption = None) -> None:
+    """Embed and index every clause again with the configured model (after changing it)."""
+    workspace = _open(settings_for(data_dir))
+    count = workspace.reindex()
+    out.print(f"Indexed {count} clauses with {workspace.index.embedder.name}.")
 
 
 @app.command()

@@ -49,7 +49,11 @@ class Settings(BaseSettings):
     embed_max_tokens: int = Field(256, description="Tokens of a clause that go into its vector")
     vector_approximate_above: int = Field(200_000, description="Switch FAISS to IVF above this")
 
-    max_file_bytes: int = Field(50 * 1024 * 1024, description="Largest document ingested")
+    max_file_bytes: int = Field(50 * 1024 * 1024, description="Largest document file ingested")
+    max_document_chars: int = Field(
+        5_000_000, description="Most characters of text one document may hold"
+    )
+    max_clauses: int = Field(20_000, description="Most clauses one document may yield")
     api_token: SecretStr | None = Field(None, description="Bearer token for write endpoints")
     cors_origins: list[str] = Field(default_factory=list)
     max_upload_bytes: int = 20 * 1024 * 1024

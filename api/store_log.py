@@ -75,9 +75,7 @@ class StoreLog:
         """The journal left in the directory, or None."""
         try:
             data = json.loads(self._journal_path.read_text(encoding="utf-8"))
-            return Journal(
-                int(data["generation"]), tuple(data["added"]), tuple(data["removed"])
-            )
+            return Journal(int(data["generation"]), tuple(data["added"]), tuple(data["removed"]))
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError):

@@ -9,7 +9,11 @@ index disagree. A process killed between the graph commit and the index commit l
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import os
+import shutil
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -17,26 +21,26 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from api.integrity import CheckReport, compare_contents
 from api.settings import Settings
+from api.store_log import StoreLog
 from graph.base import ClauseRecord, GraphStore, WriteResult
 from graph.memory import MemoryGraphStore
-from ingest.errors import IngestError, NotFoundError
+from ingest.errors import IngestError, NotFoundError, StoreCorruptError
 from ingest.model import Policy, Role
 from ingest.parser import KnownUnits
-from ingest.pipeline import ParseResult, parse_paths, parse_upload, scan_documents
-from ingest.storage import exclusive_lock
+from ingest.pipeline import Limits, ParseResult, parse_paths, parse_upload, scan_documents
+from ingest.storage import atomic_write_json
 from search.embeddings import load_embedder
 from search.embeddings.base import Embedder
 from search.embeddings.cache import CachedEmbedder, EmbeddingCache
 from search.hybrid import SearchHit, SearchMode
-from search.index import ClauseIndex, IndexDrift
+from search.index import ClauseIndex
 
 logger = logging.getLogger(__name__)
 
 WRITE_BATCH = 100
-"""Policies written to the graph (and indexed) per step during a bulk ingest."""
-COMMIT_EVERY = 20
-"""Batches between index commits during a long ingest."""
+"""Policies written per batch during a bulk ingest; each batch is committed whole."""
 
 
 @dataclass(slots=True)
@@ -112,6 +116,10 @@ class _ReadWriteLock:
                     self._readers -= 1
                     self._condition.notify_all()
 
+    def reading_here(self) -> bool:
+        """True when this thread holds the read side."""
+        return getattr(self._held, "depth", 0) > 0
+
     @contextmanager
     def write(self) -> Iterator[None]:
         with self._condition:
@@ -173,6 +181,15 @@ def embedder_for(settings: Settings, progress: Callable[[str], None] | None = No
     )
 
 
+def limits_for(settings: Settings) -> Limits:
+    """How large one document may be, from the settings."""
+    return Limits(
+        max_bytes=settings.max_file_bytes,
+        max_chars=settings.max_document_chars,
+        max_clauses=settings.max_clauses,
+    )
+
+
 def open_workspace(settings: Settings, progress: Callable[[str], None] | None = None) -> Workspace:
     """The workspace the settings describe (backends chosen once, here).
 
@@ -184,20 +201,25 @@ def open_workspace(settings: Settings, progress: Callable[[str], None] | None = 
         settings.data_dir,
         graph_store_for(settings),
         embedder=lambda: embedder_for(settings, progress),
-        max_file_bytes=settings.max_file_bytes,
+        limits=limits_for(settings),
         approximate_above=settings.vector_approximate_above,
     )
 
 
 class Workspace:
-    """A data directory with its graph store and clause index.
+    """A data directory with its graph store and clause index, kept in step across processes.
+
+    Every process sees the store as committed (see :mod:`api.store_log`): a writer finishes a
+    batch a dead writer left and reloads what other processes committed before it writes; a
+    reader reloads a newer generation before it answers. Each batch of an ingest is committed
+    whole: graph, vectors and BM25 together.
 
     Args:
         data_dir: The data directory (created on first write).
         graph: The graph store; by default the embedded networkx store in ``data_dir/graph``.
         embedder: The embedder, or a function making it (so commands that only read the graph
             never load a model).
-        max_file_bytes: Largest file ingested.
+        limits: How large one document may be (bytes, characters, clauses).
         approximate_above: Vector count above which FAISS switches to IVF.
     """
 
@@ -207,40 +229,62 @@ class Workspace:
         graph: GraphStore | None = None,
         *,
         embedder: Embedder | Callable[[], Embedder] | None = None,
-        max_file_bytes: int = 50 * 1024 * 1024,
+        limits: Limits | None = None,
         approximate_above: int | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.graph: GraphStore = (
             graph if graph is not None else MemoryGraphStore(data_dir / "graph")
         )
-        self.max_file_bytes = max_file_bytes
+        self.limits = limits or Limits()
         self._embedder_source = embedder
+        self._embedder: Embedder | None = None
         self._approximate_above = approximate_above
         self._index: ClauseIndex | None = None
         self._index_lock = threading.Lock()
         self._rw = _ReadWriteLock()
+        self._log = StoreLog(data_dir)
+        self._loaded: int | None = None  # the committed generation graph and index belong to
         self.generation = 0
-        """Bumped by every write in this process (caches keyed on it refresh)."""
+        """Bumped by every change this process sees (caches keyed on it refresh)."""
 
     # -- components ----------------------------------------------------------------------------
 
     @property
+    def embedder(self) -> Embedder:
+        """The embedding model (loaded on first use)."""
+        if self._embedder is None:
+            source = self._embedder_source
+            if source is None:
+                raise NotFoundError("this workspace has no embedder configured")
+            self._embedder = source if isinstance(source, Embedder) else source()
+        return self._embedder
+
+    @property
     def index(self) -> ClauseIndex:
-        """The clause index (loads the embedding model on first use)."""
+        """The clause index (loads the embedding model on first use).
+
+        Raises:
+            StoreCorruptError: A file of the index is damaged (``check --repair`` rebuilds it).
+        """
         if self._index is None:
             with self._index_lock:
                 if self._index is None:
-                    source = self._embedder_source
-                    if source is None:
-                        raise NotFoundError("this workspace has no embedder configured")
-                    embedder = source if isinstance(source, Embedder) else source()
-                    index = ClauseIndex(
-                        self.data_dir / "index", embedder, approximate_above=self._approximate_above
-                    )
+                    with self._log.reading():
+                        index = ClauseIndex(
+                            self.data_dir / "index",
+                            self.embedder,
+                            approximate_above=self._approximate_above,
+                        )
                     index.add_words(s.unit.name for s in self.graph.units(0, 10**9).items)
                     self._index = index
         return self._index
+
+    @property
+    def cache(self) -> EmbeddingCache | None:
+        """The embedding cache behind the embedder, if it has one."""
+        embedder = self.embedder
+        return embedder.cache if isinstance(embedder, CachedEmbedder) else None
 
     def known_units(self) -> KnownUnits:
         """Unit names already stored, per jurisdiction, to repair typos in new documents."""
@@ -248,6 +292,67 @@ class Workspace:
         for summary in self.graph.units(0, 10**9).items:
             known.add(summary.unit.jurisdiction, [summary.unit.name] * max(1, summary.tasks))
         return known
+
+    # -- keeping up with the store --------------------------------------------------------------
+
+    def _writable(self) -> bool:
+        directory = self.data_dir
+        while not directory.exists() and directory != directory.parent:
+            directory = directory.parent
+        return os.access(directory, os.W_OK)
+
+    def sync(self) -> None:
+        """See the store as committed now: finish a batch a dead writer left (when this process
+        may write), and reload when another process committed since this one loaded."""
+        if self._rw.reading_here():
+            return  # an answer in progress keeps the state it started with
+        if self._log.writer_died() and self._writable():
+            with self._log.writer():
+                self._finish_interrupted()
+        generation = self._log.generation()
+        if generation == self._loaded and generation >= 0:
+            return
+        with self._rw.write(), self._log.reading():
+            generation = self._log.generation()
+            if generation != self._loaded or generation < 0:
+                self._reload(generation)
+
+    def _reload(self, generation: int) -> None:
+        """Read graph and index again (the caller holds the write side and the commit lock)."""
+        if self._loaded is not None:
+            logger.info("store changed (generation %s -> %s): reloading", self._loaded, generation)
+            self.graph.reload()
+            self._index = None
+        else:
+            self.graph.stats()  # load it now, under the commit lock
+        self._loaded = generation
+        self.generation += 1
+
+    def _begin_write(self) -> None:
+        """Before a write (holding the writer lock): finish what a dead writer left, catch up
+        with other processes, and clear leftovers of interrupted writes."""
+        if self._log.journal() is not None:
+            self._finish_interrupted()
+        with self._rw.write(), self._log.reading():
+            generation = self._log.generation()
+            if generation != self._loaded or generation < 0:
+                self._reload(generation)
+        self.graph.repair_storage()
+
+    def _finish_interrupted(self) -> None:
+        """Finish the batch of a writer that died in its commit window (holding the writer lock):
+        the graph as it was left is kept, the index is brought in line with it."""
+        journal = self._log.journal()
+        if journal is None:
+            return
+        logger.warning("finishing a write that was interrupted (generation %s)", journal.generation)
+        with self._log.repairing() as generation, self._rw.write():
+            self.graph.reload()
+            self.graph.repair_storage()
+            self._index = None
+            self._bring_index_in_line(CheckReport())
+            self._loaded = generation
+            self.generation += 1
 
     # -- writes -------------------------------------------------------------------------------
 
@@ -262,6 +367,10 @@ class Workspace:
     ) -> IngestReport:
         """Parse every document under ``paths``, store the policies and index their clauses.
 
+        Each batch of :data:`WRITE_BATCH` policies is committed whole (graph, vectors, BM25), so
+        a run killed at any point loses at most the batch in flight, and running it again
+        finishes the work.
+
         Args:
             paths: Files and folders.
             jurisdiction: Jurisdiction for the whole batch, overriding what documents say.
@@ -271,15 +380,15 @@ class Workspace:
         """
         found = scan_documents(paths)
         report = IngestReport(skipped=[(str(p), reason) for p, reason in found.skipped])
-        batch: list[Policy] = []
-        batches = 0
-        with exclusive_lock(self.data_dir / ".writer.lock"):
+        batch: list[tuple[Policy, Path | None]] = []
+        with self._log.writer():
+            self._begin_write()
             known = self.known_units()
             for result in parse_paths(
                 found.files,
                 jurisdiction=jurisdiction,
                 known_units=known,
-                max_bytes=self.max_file_bytes,
+                limits=self.limits,
                 roots=found.roots,
             ):
                 if on_file is not None:
@@ -288,17 +397,12 @@ class Workspace:
                     assert result.error is not None
                     report.failed.append((result.source, result.error))
                     continue
-                batch.append(result.policy)
+                batch.append((result.policy, Path(result.source)))
                 if len(batch) >= WRITE_BATCH:
                     self._write(batch, report, progress, on_stage)
                     batch = []
-                    batches += 1
-                    if batches % COMMIT_EVERY == 0:
-                        self.index.commit()
             if batch:
                 self._write(batch, report, progress, on_stage)
-            if report.added or report.replaced:
-                self.index.commit()  # a BM25 merge, if due, builds while readers go on
         return report
 
     def ingest_upload(
@@ -309,38 +413,47 @@ class Workspace:
         Raises:
             IngestError: When it cannot be read or parsed (nothing is stored then).
         """
-        with exclusive_lock(self.data_dir / ".writer.lock"):
+        with self._log.writer():
+            self._begin_write()
             policy = parse_upload(
                 data,
                 filename,
                 jurisdiction=jurisdiction,
                 known_units=self.known_units(),
-                max_bytes=self.max_file_bytes,
+                limits=self.limits,
             )
             report = IngestReport()
-            self._write([policy], report, progress=False)
-            self.index.commit()  # persists; searches already see the new clauses
+            self._write([(policy, None)], report, progress=False)
         return policy, report
 
     def _write(
         self,
-        policies: list[Policy],
+        batch: list[tuple[Policy, Path | None]],
         report: IngestReport,
         progress: bool,
         on_stage: Callable[[str], None] | None = None,
     ) -> None:
-        # Embedding is slow and touches nothing shared: do it before taking the write lock.
+        """Store one batch and commit it whole (the caller holds the writer lock)."""
+        policies = [policy for policy, _ in batch]
         fresh = [p for p in policies if self.graph.get_policy(p.id) is None]
         if on_stage is not None and fresh:
             on_stage(f"embedding {sum(len(p.clauses) for p in fresh):,} clauses")
         misses_before = getattr(self.index.embedder, "misses", 0)
-        prepared = self.index.prepare(fresh, progress)
-        with self._rw.write():
-            results: list[WriteResult] = self.graph.write_policies(policies)
-            replaced = [old for r in results for old in r.replaced]
-            self.index.remove_policies(replaced)
-            self.index.apply(prepared)
-            self.generation += 1
+        prepared = self.index.prepare(fresh, progress)  # slow; touches nothing shared
+        if fresh:
+            with self._log.commit([p.id for p in fresh], []) as generation:
+                with self._rw.write():
+                    results: list[WriteResult] = self.graph.write_policies(policies)
+                    replaced = [old for r in results for old in r.replaced]
+                    self.index.remove_policies(replaced)
+                    self.index.apply(prepared)
+                    self.generation += 1
+                self.index.commit()
+                self._remember_sources(batch, replaced)
+                self.graph.repair_storage()  # files of replaced versions: no reader loads now
+            self._loaded = generation
+        else:
+            results = [WriteResult(p.id, unchanged=True) for p in policies]
         report.embedded += getattr(self.index.embedder, "misses", 0) - misses_before
         for policy, result in zip(policies, results, strict=True):
             if result.unchanged:
@@ -353,15 +466,43 @@ class Workspace:
             if not policy.jurisdiction.determined:
                 report.undetermined.append(policy.title)
 
+    def _sources_path(self) -> Path:
+        return self.data_dir / "sources.json"
+
+    def _sources(self) -> dict[str, str]:
+        """Policy id -> the absolute path it was ingested from (never shown to users)."""
+        try:
+            data = json.loads(self._sources_path().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def _remember_sources(
+        self, batch: list[tuple[Policy, Path | None]], replaced: Sequence[str]
+    ) -> None:
+        sources = self._sources()
+        for policy_id in replaced:
+            sources.pop(policy_id, None)
+        for policy, path in batch:
+            if path is not None:
+                sources[policy.id] = str(path.resolve())
+        atomic_write_json(self._sources_path(), sources)
+
     def delete_policy(self, policy_id: str) -> bool:
         """Delete a stored policy and its clauses from the graph and the index."""
-        with exclusive_lock(self.data_dir / ".writer.lock"):
-            with self._rw.write():
-                if not self.graph.delete_policy(policy_id):
-                    return False
-                self.generation += 1
-                self.index.remove_policies([policy_id])  # BM25 masks them until its next merge
-            self.index.commit()
+        with self._log.writer():
+            self._begin_write()
+            known = policy_id in self.graph.policy_ids() or policy_id in self.graph.damaged()
+            if not known:
+                return False
+            with self._log.commit([], [policy_id]) as generation:
+                with self._rw.write():
+                    self.graph.delete_policy(policy_id)
+                    self.generation += 1
+                    self.index.remove_policies([policy_id])  # BM25 masks them until its merge
+                self.index.commit()
+                self.graph.repair_storage()
+            self._loaded = generation
             return True
 
     # -- consistency --------------------------------------------------------------------------
@@ -371,25 +512,135 @@ class Workspace:
         ids = self.graph.clause_ids_of(sorted(self.graph.policy_ids()))
         return {clause_id: clause_id.split(":", 1)[0] for clause_id in ids}
 
-    def check(self) -> IndexDrift:
-        """Compare graph, vectors and BM25 (the three must hold the same clauses)."""
-        with self._rw.read():
-            return self.index.drift(set(self.graph_clause_ids()))
+    def check(self, *, contents: bool = True) -> CheckReport:
+        """Compare graph, vectors and BM25: the same clauses, and (``contents``) the same texts.
 
-    def repair(self) -> IndexDrift:
-        """Bring the index in line with the graph; returns the drift that was repaired."""
-        with exclusive_lock(self.data_dir / ".writer.lock"), self._rw.write():
-            clause_policies = self.graph_clause_ids()
-            drift = self.index.drift(set(clause_policies))
-            extra = drift.extra_vectors | drift.extra_bm25
-            self.index.vectors.remove(extra)
-            self.index.bm25.remove(extra)
-            stale = {clause_policies[c] for c in drift.missing_vectors | drift.missing_bm25}
-            policies = [p for pid in sorted(stale) if (p := self.graph.get_policy(pid)) is not None]
-            self.index.remove_policies(stale)
-            self.index.add_policies(policies)
-            self.index.commit()
-            return drift
+        Never raises for damage: what cannot be loaded is reported.
+        """
+        self.sync()
+        report = CheckReport(unfinished_batch=self._log.journal() is not None)
+        with self._rw.read():
+            report.damaged_policies = self.graph.damaged()
+            clause_ids = set(self.graph_clause_ids())
+            report.clauses_in_graph = len(clause_ids)
+            try:
+                index = self.index
+            except StoreCorruptError as e:
+                report.index_problem = str(e)
+                return report
+            cache = self.cache
+            report.cache_problem = cache.problem if cache is not None else None
+            report.vectors, report.bm25 = len(index.vectors), len(index.bm25)
+            report.drift = index.drift(clause_ids)
+            if contents:
+                policies = [
+                    p
+                    for pid in sorted(self.graph.policy_ids())
+                    if (p := self.graph.get_policy(pid))
+                ]
+                wrong, unverified, tokens = compare_contents(
+                    index, policies, cache, index.embedder.name
+                )
+                report.wrong_vectors, report.unverified_vectors, report.wrong_tokens = (
+                    wrong,
+                    unverified,
+                    tokens,
+                )
+        return report
+
+    def repair(self) -> CheckReport:
+        """Repair everything ``check`` can find; returns the findings and what was done.
+
+        Damaged policy files are restored from their source document when it is still where it
+        was ingested from (and unchanged), else dropped; a damaged index or cache is rebuilt from
+        the graph (vectors from the cache, embedding only what it lacks).
+        """
+        found = self.check()
+        with self._log.writer():
+            if self._log.journal() is not None:
+                self._finish_interrupted()
+                found.repaired.append("finished an interrupted write")
+            with self._log.repairing() as generation:
+                found.repaired += self.graph.repair_storage()
+                found.repaired += self._repair_policies(found.damaged_policies)
+                cache = self.cache
+                if cache is not None and cache.problem is not None:
+                    cache.reset()
+                    found.repaired.append("replaced the damaged embedding cache with a new one")
+                with self._rw.write():
+                    self._bring_index_in_line(found)
+                self._loaded = generation
+                self.generation += 1
+        return found
+
+    def _repair_policies(self, damaged: dict[str, str]) -> list[str]:
+        done = []
+        sources = self._sources()
+        for policy_id in sorted(damaged):
+            source = sources.get(policy_id)
+            restored = None
+            if source is not None and Path(source).is_file():
+                with contextlib.suppress(IngestError):
+                    (result,) = parse_paths(
+                        [Path(source)], known_units=self.known_units(), limits=self.limits
+                    )
+                    if result.policy is not None and result.policy.id == policy_id:
+                        restored = result.policy
+            if restored is not None:
+                self.graph.write_policies([restored])
+                done.append(f"restored policy {policy_id} from {Path(source or '').name}")
+            else:
+                self.graph.delete_policy(policy_id)
+                why = "its source is gone or changed" if source else "no source is known"
+                done.append(f"dropped damaged policy {policy_id} ({why}; ingest it again)")
+        return done
+
+    def _bring_index_in_line(self, found: CheckReport) -> None:
+        """Make the index hold exactly the graph's clauses with the right contents (holding the
+        write side); an index that cannot be loaded is rebuilt from scratch."""
+        try:
+            index = self.index
+        except StoreCorruptError as e:
+            logger.warning("rebuilding the clause index: %s", e)
+            shutil.rmtree(self.data_dir / "index", ignore_errors=True)
+            self._index = None
+            index = self.index
+            found.repaired.append("rebuilt the clause index from the graph")
+        clause_policies = self.graph_clause_ids()
+        drift = index.drift(set(clause_policies))
+        extra = drift.extra_vectors | drift.extra_bm25
+        index.vectors.remove(extra)
+        index.bm25.remove(extra)
+        wrong = found.wrong_vectors | found.wrong_tokens
+        stale_clauses = drift.missing_vectors | drift.missing_bm25 | wrong
+        stale = {clause_policies[c] for c in stale_clauses if c in clause_policies}
+        policies = [p for pid in sorted(stale) if (p := self.graph.get_policy(pid)) is not None]
+        index.remove_policies(stale)
+        index.add_policies(policies)
+        index.commit()
+        if extra or stale_clauses:
+            found.repaired.append(
+                f"index: removed {len(extra)} clauses the graph does not hold, indexed "
+                f"{sum(len(p.clauses) for p in policies)} clauses again"
+            )
+
+    def reindex(self) -> int:
+        """Embed and index every clause again with the configured model; returns how many."""
+        with self._log.writer():
+            self._begin_write()
+            with self._log.repairing() as generation, self._rw.write():
+                shutil.rmtree(self.data_dir / "index", ignore_errors=True)
+                self._index = None
+                policies = [
+                    p
+                    for pid in sorted(self.graph.policy_ids())
+                    if (p := self.graph.get_policy(pid))
+                ]
+                count = self.index.add_policies(policies)
+                self.index.commit()
+                self._loaded = generation
+                self.generation += 1
+        return count
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -416,6 +667,7 @@ class Workspace:
             role: The role the units must have.
             jurisdiction: Only clauses of policies of this jurisdiction.
         """
+        self.sync()
         with self._rw.read():
             allowed = self._allowed(policy_id, unit_ids, role, jurisdiction)
             hits = self.index.search(query, k, allowed, mode)
@@ -446,7 +698,9 @@ class Workspace:
 
     @contextmanager
     def reading(self) -> Iterator[None]:
-        """Hold the read lock while answering from the graph (no write lands meanwhile)."""
+        """Hold the read lock while answering from the graph (no write lands meanwhile); the
+        store is brought up to date first."""
+        self.sync()
         with self._rw.read():
             yield
 
@@ -455,6 +709,7 @@ class Workspace:
 
         A server calls this before it reports ready, so no request pays for the loading.
         """
+        self.sync()
         self.graph.stats()
         if self._embedder_source is not None:
             self.index.embedder.embed_queries(["warm-up"])

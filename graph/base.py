@@ -279,3 +279,20 @@ class GraphStore(Protocol):
     def close(self) -> None:
         """Release connections and files."""
         ...
+
+    # -- storage: what a store that persists on this machine must answer for ---------------------
+
+    def reload(self) -> None:
+        """Drop what is cached in this process and read the store again (another process wrote)."""
+        ...
+
+    def damaged(self) -> dict[str, str]:
+        """Stored policies that cannot be read back as written: id -> the problem. They are left
+        out of every answer until repaired (written again) or dropped."""
+        ...
+
+    def repair_storage(self) -> list[str]:
+        """Fix what can be fixed without the documents (rebuild a lost index of the stored
+        policies, delete leftovers of interrupted writes); returns what was done, one line each.
+        Call it holding the data directory's writer lock."""
+        ...

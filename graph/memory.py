@@ -242,6 +242,22 @@ class MemoryGraphStore:
             deleted.append(path.name)
         return deleted
 
+    def repair_storage(self) -> list[str]:
+        """Rebuild an unreadable manifest from the policy files; delete leftovers (see base)."""
+        done: list[str] = []
+        if self._directory is None:
+            return done
+        try:
+            self._ensure_loaded()
+        except StoreCorruptError:
+            count = self.rebuild_manifest(self._directory)
+            done.append(f"rebuilt the graph manifest from {count} policy files")
+            self.reload()
+        removed = self.collect_garbage()
+        if removed:
+            done.append(f"deleted {len(removed)} file(s) left by interrupted writes or removals")
+        return done
+
     @classmethod
     def rebuild_manifest(cls, directory: Path) -> int:
         """Write a new manifest naming every readable policy file in ``directory/policies``.

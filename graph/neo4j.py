@@ -434,6 +434,17 @@ class Neo4jStore:
         with _store_errors("clearing the graph"), self._session() as session:
             session.run(cypher.CLEAR).consume()  # batches need an auto-commit transaction
 
+    def reload(self) -> None:
+        """Nothing is cached in this process: every read asks the server."""
+
+    def damaged(self) -> dict[str, str]:
+        """Neo4j keeps its own data whole (transactions, checksums of its own); none here."""
+        return {}
+
+    def repair_storage(self) -> list[str]:
+        """Nothing to repair on this side of the server."""
+        return []
+
     def close(self) -> None:
         """Close the driver when this store owns it (it does when made by :func:`connect`)."""
         if self._owns_driver:

@@ -43,6 +43,10 @@ class FileTooLargeError(IngestError):
     """The file is larger than the configured ingest limit."""
 
 
+class DocumentTooLargeError(IngestError):
+    """The document's text or clauses exceed the configured limits (refused before embedding)."""
+
+
 class CorruptDocumentError(IngestError):
     """A container format (docx, pdf) is truncated, malformed or suspicious (e.g. a zip bomb)."""
 

@@ -12,10 +12,40 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from ingest.errors import IngestError
+from ingest.errors import DocumentTooLargeError, IngestError
 from ingest.model import Policy
 from ingest.parser import KnownUnits, parse_document
-from ingest.readers import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, read_bytes, read_path
+from ingest.readers import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_CHARS,
+    SUPPORTED_SUFFIXES,
+    read_bytes,
+    read_path,
+)
+
+DEFAULT_MAX_CLAUSES = 20_000
+"""Clauses one document may yield (POLICYKG_MAX_CLAUSES); more is refused before embedding."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much one document may be: file bytes, text characters, clauses."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_chars: int = DEFAULT_MAX_CHARS
+    max_clauses: int = DEFAULT_MAX_CLAUSES
+
+
+def check_clauses(policy: Policy, limits: Limits, source: str | Path) -> Policy:
+    """``policy``, or :class:`DocumentTooLargeError` when it has more clauses than allowed."""
+    if len(policy.clauses) > limits.max_clauses:
+        raise DocumentTooLargeError(
+            f"{len(policy.clauses):,} clauses, over the limit of {limits.max_clauses:,} "
+            "(POLICYKG_MAX_CLAUSES)",
+            source,
+        )
+    return policy
+
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +169,7 @@ def parse_paths(
     *,
     jurisdiction: str | None = None,
     known_units: KnownUnits | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: Limits | None = None,
     roots: Sequence[Path] = (),
 ) -> Iterator[ParseResult]:
     """Read and parse each file, yielding one result per file in order.
@@ -148,13 +178,15 @@ def parse_paths(
     path relative to its folder (see :func:`source_name`).
     """
     known = known_units if known_units is not None else KnownUnits()
+    limits = limits or Limits()
     for path in files:
         if not path.exists():
             yield ParseResult(str(path), error=IngestError("no such file or folder", path))
             continue
         try:
-            raw = read_path(path, max_bytes=max_bytes)
+            raw = read_path(path, max_bytes=limits.max_bytes, max_chars=limits.max_chars)
             policy = parse_document(raw, jurisdiction=jurisdiction, known_units=known)
+            check_clauses(policy, limits, path)
         except IngestError as e:
             logger.info("skipped %s: %s", path, e.problem)
             yield ParseResult(str(path), error=e)
@@ -170,12 +202,15 @@ def parse_upload(
     *,
     jurisdiction: str | None = None,
     known_units: KnownUnits | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: Limits | None = None,
 ) -> Policy:
     """Parse an uploaded document held in memory.
 
     Raises:
         IngestError: When it cannot be read or parsed.
     """
-    raw = read_bytes(data, upload_name(filename), max_bytes=max_bytes)
-    return parse_document(raw, jurisdiction=jurisdiction, known_units=known_units)
+    name = upload_name(filename)
+    limits = limits or Limits()
+    raw = read_bytes(data, name, max_bytes=limits.max_bytes, max_chars=limits.max_chars)
+    policy = parse_document(raw, jurisdiction=jurisdiction, known_units=known_units)
+    return check_clauses(policy, limits, name)

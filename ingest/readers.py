@@ -18,6 +18,7 @@ from pathlib import Path
 from ingest.errors import (
     CorruptDocumentError,
     DecodeError,
+    DocumentTooLargeError,
     EmptyDocumentError,
     FileTooLargeError,
     IngestError,
@@ -30,6 +31,11 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 """Files larger than this are refused before they are read."""
 
 # A .docx is a zip; refuse archives that expand far beyond what any policy document needs.
+DEFAULT_MAX_CHARS = 5_000_000
+"""Characters of text one document may hold (POLICYKG_MAX_DOCUMENT_CHARS)."""
+MAX_DOCX_PARAGRAPHS = 200_000
+"""Paragraphs a .docx may hold: counted in its XML before it is parsed, since a tree of millions
+of tiny paragraphs takes gigabytes (a policy document has a few thousand at most)."""
 MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_DOCX_RATIO = 200
 
@@ -81,12 +87,15 @@ _LEGACY_FORMATS = {
 }
 
 
-def read_path(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
+def read_path(
+    path: Path, max_bytes: int = DEFAULT_MAX_BYTES, max_chars: int = DEFAULT_MAX_CHARS
+) -> RawDocument:
     """Read a file from disk into text.
 
     Args:
         path: The file.
         max_bytes: Refuse files larger than this without reading them.
+        max_chars: Refuse documents whose text is longer than this.
 
     Raises:
         IngestError: A subclass naming the file and the problem.
@@ -101,16 +110,19 @@ def read_path(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
         data = path.read_bytes()
     except OSError as e:
         raise IngestError(f"cannot read file ({e.strerror})", path) from e
-    return read_bytes(data, str(path), max_bytes=max_bytes)
+    return read_bytes(data, str(path), max_bytes=max_bytes, max_chars=max_chars)
 
 
-def read_bytes(data: bytes, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
+def read_bytes(
+    data: bytes, source: str, max_bytes: int = DEFAULT_MAX_BYTES, max_chars: int = DEFAULT_MAX_CHARS
+) -> RawDocument:
     """Read the bytes of one document into text, telling its format from content and name.
 
     Args:
         data: The whole file.
         source: File or upload name; its extension is used when content does not decide.
         max_bytes: Refuse larger inputs.
+        max_chars: Refuse documents whose text is longer than this.
 
     Raises:
         IngestError: A subclass naming ``source`` and the problem.
@@ -123,6 +135,12 @@ def read_bytes(data: bytes, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     reader = _READERS[fmt]
     text, encoding = reader(data, source)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) > max_chars:
+        raise DocumentTooLargeError(
+            f"the text has {len(text):,} characters, over the limit of {max_chars:,} "
+            "(POLICYKG_MAX_DOCUMENT_CHARS)",
+            source,
+        )
     if not text.strip():
         raise EmptyDocumentError(f"no text found in this {fmt.value} file", source)
     return RawDocument(source=source, format=fmt, text=text, encoding=encoding)
@@ -370,6 +388,14 @@ def _check_zip(data: bytes, source: str) -> None:
         raise CorruptDocumentError(
             f".docx expands to {total / 1e6:.0f} MB from {len(data) / 1e6:.2f} MB "
             "(refused as a possible zip bomb)",
+            source,
+        )
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read("word/document.xml")
+    paragraphs = xml.count(b"<w:p>") + xml.count(b"<w:p ")
+    if paragraphs > MAX_DOCX_PARAGRAPHS:
+        raise DocumentTooLargeError(
+            f".docx has {paragraphs:,} paragraphs, over the limit of {MAX_DOCX_PARAGRAPHS:,}",
             source,
         )
 

@@ -474,7 +474,7 @@ class BM25Index:
         if orphans:
             self._execute("DELETE FROM tokens WHERE clause_id = ?", orphans)
 
-    def _execute(self, sql: str, rows: list[tuple[str, ...]]) -> None:
+    def _execute(self, sql: str, rows: Sequence[tuple[str, ...]]) -> None:
         """Run a write on the token database in one transaction, errors as store errors."""
         db = self._token_db()
         try:

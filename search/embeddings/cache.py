@@ -6,6 +6,8 @@ killed ingest keeps every vector computed before it died (SQLite commits each ba
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -17,72 +19,144 @@ from ingest.errors import StoreError
 from ingest.ids import text_hash
 from search.embeddings.base import Embedder, Vectors
 
+logger = logging.getLogger(__name__)
+
 
 class EmbeddingCache:
     """SQLite table of float16 vectors by (model, SHA-256 of the text).
 
+    The cache only saves work: everything in it can be computed again. So a cache that cannot be
+    read (damaged, or on a read-only directory without a database yet) answers "not cached" and
+    says so once in the log, and on a read-only directory nothing is written.
+
     Args:
-        path: The database file (created if missing).
+        path: The database file (created on first write when the directory is writable).
     """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self._path = path
         self._local = threading.local()
-        with self._connection() as db:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS vectors ("
-                " model TEXT NOT NULL, hash TEXT NOT NULL, dim INTEGER NOT NULL, vector BLOB NOT NULL,"
-                " PRIMARY KEY (model, hash))"
-            )
+        self._problem: str | None = None
 
-    def _connection(self) -> sqlite3.Connection:
+    @property
+    def read_only(self) -> bool:
+        """True when the cache's directory cannot be written (a read-only store)."""
+        directory = self._path.parent
+        while not directory.exists() and directory != directory.parent:
+            directory = directory.parent
+        return not os.access(directory, os.W_OK)
+
+    def _connection(self) -> sqlite3.Connection | None:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            try:
+        if db is not None or self._problem is not None:
+            return db
+        try:
+            if self.read_only:
+                if not self._path.exists():
+                    return None
+                db = sqlite3.connect(f"{self._path.as_uri()}?mode=ro&immutable=1", uri=True)
+            else:
+                self._path.parent.mkdir(parents=True, exist_ok=True)
                 db = sqlite3.connect(self._path, timeout=30)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
-            except sqlite3.Error as e:
-                raise StoreError(f"cannot open the embedding cache {self._path}: {e}") from e
-            self._local.db = db
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, hash TEXT NOT NULL,"
+                    " dim INTEGER NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, hash))"
+                )
+        except sqlite3.Error as e:
+            self._damaged(e)
+            return None
+        self._local.db = db
         return db
+
+    def _damaged(self, error: sqlite3.Error) -> None:
+        if self._problem is None:
+            self._problem = str(error)
+            logger.warning(
+                "the embedding cache %s cannot be used (%s): clauses are embedded again; "
+                "`policykg check --repair` makes a new one",
+                self._path,
+                error,
+            )
+
+    @property
+    def problem(self) -> str | None:
+        """Why the cache cannot be used, or None while it works."""
+        self._connection()
+        return self._problem
 
     def get(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """Cached vectors for ``hashes`` (missing ones are absent from the result)."""
         found: dict[str, np.ndarray] = {}
         db = self._connection()
-        for start in range(0, len(hashes), 500):
-            chunk = list(hashes[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            rows = db.execute(
-                f"SELECT hash, vector FROM vectors WHERE model = ? AND hash IN ({marks})",
-                [model, *chunk],
-            )
-            for key, blob in rows:
-                found[key] = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+        if db is None:
+            return found
+        try:
+            for start in range(0, len(hashes), 500):
+                chunk = list(hashes[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                rows = db.execute(
+                    f"SELECT hash, vector FROM vectors WHERE model = ? AND hash IN ({marks})",
+                    [model, *chunk],
+                )
+                for key, blob in rows:
+                    vector = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+                    if np.isfinite(vector).all():  # a damaged row is simply not cached
+                        found[key] = vector
+        except sqlite3.DatabaseError as e:
+            self._damaged(e)
+            return {}
         return found
 
     def put(self, model: str, hashes: Sequence[str], vectors: Vectors) -> None:
-        """Store vectors (as float16: a quarter of the space, no measurable retrieval change)."""
+        """Store vectors (as float16: a quarter of the space, no measurable retrieval change).
+
+        Raises:
+            StoreError: The database cannot be written (a full disk).
+        """
         db = self._connection()
-        with db:
-            db.executemany(
-                "INSERT OR REPLACE INTO vectors (model, hash, dim, vector) VALUES (?, ?, ?, ?)",
-                [
-                    (model, key, int(vector.shape[0]), vector.astype(np.float16).tobytes())
-                    for key, vector in zip(hashes, vectors, strict=True)
-                ],
-            )
+        if db is None:
+            return  # read-only or unusable: nothing to save into
+        rows = [
+            (model, key, int(vector.shape[0]), vector.astype(np.float16).tobytes())
+            for key, vector in zip(hashes, vectors, strict=True)
+        ]
+        try:
+            with db:
+                db.executemany(
+                    "INSERT OR REPLACE INTO vectors (model, hash, dim, vector) VALUES (?, ?, ?, ?)",
+                    rows,
+                )
+        except sqlite3.DatabaseError as e:
+            if "full" in str(e):
+                raise StoreError(f"cannot write the embedding cache {self._path}: {e}") from e
+            self._damaged(e)
+
+    def reset(self) -> None:
+        """Delete the database and start an empty one (for a damaged cache)."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self._path}{suffix}").unlink(missing_ok=True)
+        self._problem = None
 
     def count(self, model: str | None = None) -> int:
         """Vectors cached (for one model, or all)."""
         db = self._connection()
-        if model is None:
-            return int(db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
-        return int(
-            db.execute("SELECT COUNT(*) FROM vectors WHERE model = ?", [model]).fetchone()[0]
-        )
+        if db is None:
+            return 0
+        try:
+            if model is None:
+                return int(db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
+            return int(
+                db.execute("SELECT COUNT(*) FROM vectors WHERE model = ?", [model]).fetchone()[0]
+            )
+        except sqlite3.DatabaseError as e:
+            self._damaged(e)
+            return 0
 
 
 class CachedEmbedder:

@@ -34,7 +34,7 @@ def test_ingest_replace_delete_keep_the_three_stores_equal(
     assert changed.embedded == 6 == text.count("县商务局")
     assert workspace.check().clean
     stored = [workspace.graph.get_policy(p) for p in workspace.graph.policy_ids()]
-    [policy_id] = [p.id for p in stored if p is not None and p.source == str(doc)]
+    [policy_id] = [p.id for p in stored if p is not None and p.source == doc.name]
     assert workspace.delete_policy(policy_id)
     assert workspace.check().clean
     assert len(workspace.index.vectors) == 31
@@ -53,8 +53,9 @@ def test_drift_from_a_crash_between_commits_is_found_and_repaired(workspace: Wor
     workspace.index.vectors.remove([next(iter(workspace.index.vectors.clause_ids()))])
     workspace.index.vectors.commit()
     restarted = hashing_workspace(workspace.data_dir)
-    drift = restarted.check()
-    assert len(drift.missing_vectors) == 1 and not drift.clean
+    report = restarted.check()
+    assert report.drift is not None and len(report.drift.missing_vectors) == 1
+    assert not report.clean
     restarted.repair()
     assert restarted.check().clean
     assert hashing_workspace(workspace.data_dir).check().clean

@@ -64,9 +64,7 @@ def test_the_store_loads_lazily_and_a_damaged_policy_file_leaves_the_rest_usable
     assert "checksum" in lazy.damaged()[seed_policy.id]
 
 
-def test_an_edited_policy_file_is_damaged_not_believed(
-    tmp_path: Path, seed_policy: Policy
-) -> None:
+def test_an_edited_policy_file_is_damaged_not_believed(tmp_path: Path, seed_policy: Policy) -> None:
     MemoryGraphStore(tmp_path).write_policies([seed_policy])
     path = tmp_path / "policies" / f"{seed_policy.id}.json"
     path.write_text(path.read_text("utf-8").replace("县商务局", "县公安局"), "utf-8")
