@@ -7,9 +7,10 @@ of replicas can serve one store.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
@@ -21,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import schemas
@@ -31,6 +33,7 @@ from graph.views import policy_summary
 from ingest.errors import (
     CorruptDocumentError,
     DecodeError,
+    DocumentTooLargeError,
     EmptyDocumentError,
     FileTooLargeError,
     IngestError,
@@ -61,6 +64,7 @@ ERRORS = {
 # Our errors -> HTTP status and code, most specific first (checked in order).
 _STATUS: list[tuple[type[PolicyKGError], int, str]] = [
     (FileTooLargeError, 413, "too_large"),
+    (DocumentTooLargeError, 413, "too_large"),
     (UnsupportedFormatError, 415, "unsupported_format"),
     (CorruptDocumentError, 422, "corrupt_document"),
     (EmptyDocumentError, 422, "empty_document"),
@@ -101,24 +105,72 @@ class BodyLimit:
             await _too_large(send, self.max_bytes)
             return
         seen = 0
+        responded = False
 
         async def limited() -> dict[str, Any]:
-            nonlocal seen
+            # A chunked body has no length header: count as it streams. Past the limit, answer
+            # 413 at once and tell the app the client went away, so it stops reading.
+            nonlocal seen, responded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _BodyTooLarge
+                    if not responded:
+                        responded = True
+                        await _too_large(send, self.max_bytes)
+                    return {"type": "http.disconnect"}
             return dict(message)
 
-        try:
-            await self.app(scope, limited, send)
-        except _BodyTooLarge:
-            await _too_large(send, self.max_bytes)
+        async def guarded(message: MutableMapping[str, Any]) -> None:
+            if not responded:  # the app's own answer to the cut body is not sent
+                await send(message)
+
+        with contextlib.suppress(ClientDisconnect):
+            await self.app(scope, limited, guarded)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class WriteGuard:
+    """ASGI middleware refusing writes without the right bearer token before their body is read
+    (an unauthenticated upload is not streamed to a temporary file first)."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _is_write(scope["method"], scope["path"]):
+            headers = dict(scope.get("headers") or [])
+            raw = headers.get(b"authorization")
+            try:
+                require_token(self.settings, raw.decode("latin-1") if raw is not None else None)
+            except StarletteHTTPException as e:
+                code = "unauthorized" if e.status_code == 401 else "forbidden"
+                body = schemas.ErrorResponse(
+                    error=schemas.ErrorDetail(code=code, message=str(e.detail))
+                ).model_dump_json()
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": e.status_code,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"connection", b"close"),
+                            *(
+                                (k.lower().encode(), v.encode())
+                                for k, v in (e.headers or {}).items()
+                            ),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body.encode()})
+                return
+        await self.app(scope, receive, send)
+
+
+def _is_write(method: str, path: str) -> bool:
+    return (method == "POST" and path == "/documents") or (
+        method == "DELETE" and path.startswith("/policies/")
+    )
 
 
 async def _too_large(send: Send, limit: int) -> None:
@@ -162,6 +214,7 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
         redoc_url=None,
     )
     app.add_middleware(BodyLimit, max_bytes=chosen.max_upload_bytes)
+    app.add_middleware(WriteGuard, settings=chosen)  # added last: runs first
     if chosen.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -179,6 +232,7 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
 def services(request: Request) -> Services:
     """The app's services (a dependency, so tests can override it)."""
     found: Services = request.app.state.services
+    found.workspace.sync()  # another process may have committed since the last request
     return found
 
 
@@ -243,9 +297,16 @@ def require_token(settings: Settings, authorization: str | None) -> None:
         raise StarletteHTTPException(
             403, "writes are disabled: set POLICYKG_API_TOKEN to enable them"
         )
-    given = (authorization or "").removeprefix("Bearer ").strip()
-    if not given or not secrets.compare_digest(given.encode(), expected.encode()):
-        raise StarletteHTTPException(401, "missing or wrong bearer token")
+    scheme, _, given = (authorization or "").strip().partition(" ")
+    given = given.strip()
+    if (
+        scheme.lower() != "bearer"  # the scheme is case-insensitive (RFC 9110); nothing else counts
+        or not given
+        or not secrets.compare_digest(given.encode(), expected.encode())
+    ):
+        raise StarletteHTTPException(
+            401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"}
+        )
 
 
 def safe_filename(name: str | None) -> str:

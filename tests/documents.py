@@ -97,3 +97,28 @@ def zip_bomb_docx(expanded_bytes: int = 300 * 1024 * 1024) -> bytes:
             for _ in range(expanded_bytes // len(chunk)):
                 member.write(chunk)
     return buffer.getvalue()
+
+
+def paragraph_bomb_docx(paragraphs: int = 5_000_000) -> bytes:
+    """A small, valid .docx whose body holds millions of one-character paragraphs (compresses
+    well under any zip-bomb ratio, yet a parsed tree of it takes gigabytes)."""
+    import random
+
+    # One random bit per paragraph keeps the archive just under the zip-bomb ratio guard.
+    rng = random.Random(0)
+    body = b"".join(
+        b"<w:p><w:r><w:t>" + rng.choice((b"x", b"y")) + b"</w:t></w:r></w:p>"
+        for _ in range(paragraphs)
+    )
+    document = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        b"<w:body>" + body + b"</w:body></w:document>"
+    )
+    template = zipfile.ZipFile(io.BytesIO(docx_bytes(["x"])))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for item in template.infolist():
+            data = document if item.filename == "word/document.xml" else template.read(item)
+            archive.writestr(item.filename, data)
+    return buffer.getvalue()

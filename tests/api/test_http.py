@@ -261,3 +261,103 @@ def test_responses_never_show_server_paths(client: httpx.Client, workspace: Work
     everything = client.get("/policies", params={"limit": 100}).text + str(view)
     assert root not in everything and str(CORPUS) not in everything
     client.delete(f"/policies/{policy_id}", headers={"Authorization": f"Bearer {TOKEN}"})
+
+
+def test_a_chunked_body_over_the_limit_gets_413(base: str) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield (
+            b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\n'
+            b"Content-Type: text/plain\r\n\r\n"
+        )
+        for _ in range(30):
+            yield "测试".encode() * 50_000  # 9 MB against the 2 MB limit, no length header
+        yield b"\r\n--xyz--\r\n"
+
+    with httpx.Client(base_url=base, timeout=30) as client:
+        response = client.post(
+            "/documents",
+            content=chunks(),
+            headers={
+                "Authorization": f"Bearer {TOKEN}",
+                "Content-Type": "multipart/form-data; boundary=xyz",
+            },
+        )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+
+
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [
+        (f"Bearer {TOKEN}", 201),
+        (f"bearer {TOKEN}", 201),
+        (f"BEARER  {TOKEN}", 201),
+        (TOKEN, 401),
+        (f"Basic {TOKEN}", 401),
+        ("Bearer", 401),
+        ("Bearer wrong-token", 401),
+    ],
+)
+def test_the_token_is_read_as_a_bearer_token_only(
+    client: httpx.Client, header: str, status: int
+) -> None:
+    document = "关于统计工作的通知\n一、任务\n（一）做好统计。（牵头单位：县统计局）\n".encode()
+    response = client.post(
+        "/documents",
+        files={"file": ("auth.txt", document, "text/plain")},
+        headers={"Authorization": header},
+    )
+    assert response.status_code == status, response.text
+    if status == 201:
+        client.delete(
+            f"/policies/{response.json()['policy_id']}",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+
+
+def test_an_unauthenticated_upload_is_refused_before_its_body_is_read(base: str) -> None:
+    sent = 0
+
+    def slow_body() -> Iterator[bytes]:
+        nonlocal sent
+        for _ in range(200):
+            sent += 1
+            yield b"x" * 10_000
+
+    with httpx.Client(base_url=base, timeout=30) as client:
+        response = client.post(
+            "/documents",
+            content=slow_body(),
+            headers={"Content-Type": "multipart/form-data; boundary=xyz"},
+        )
+    assert response.status_code == 401
+    assert response.headers.get("www-authenticate") == "Bearer"
+
+
+def test_oversized_documents_are_refused_before_embedding(client: httpx.Client) -> None:
+    from tests.documents import paragraph_bomb_docx
+
+    bomb = paragraph_bomb_docx()
+    assert len(bomb) < 2_000_000
+    response = upload(client, "paragraphs.docx", bomb)
+    assert response.status_code == 413, response.text
+    assert "paragraphs" in response.json()["error"]["message"]
+    assert client.get("/healthz").json()["policies"] == 2
+
+
+def test_too_many_clauses_are_refused_before_anything_is_embedded(tmp_path: Path) -> None:
+    from ingest.errors import DocumentTooLargeError
+    from ingest.pipeline import Limits
+
+    text = "\n".join(
+        ["关于测试的通知", "一、任务"] + [f"（{i}）做好第{i}项工作。" for i in range(1, 30)]
+    )
+    (tmp_path / "many.txt").write_text(text, encoding="utf-8")
+    embedder = CachedEmbedder(HashingEmbedder(64), EmbeddingCache(tmp_path / "cache.sqlite"))
+    workspace = Workspace(tmp_path / "data", embedder=embedder, limits=Limits(max_clauses=10))
+
+    report = workspace.ingest_paths([tmp_path / "many.txt"])
+
+    [(_, error)] = report.failed
+    assert isinstance(error, DocumentTooLargeError) and "POLICYKG_MAX_CLAUSES" in error.problem
+    assert embedder.misses == 0 and workspace.graph.policy_ids() == set()
