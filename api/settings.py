@@ -54,6 +54,7 @@ class Settings(BaseSettings):
         5_000_000, description="Most characters of text one document may hold"
     )
     max_clauses: int = Field(20_000, description="Most clauses one document may yield")
+    ingest_batch: int = Field(100, description="Policies committed together during an ingest")
     api_token: SecretStr | None = Field(None, description="Bearer token for write endpoints")
     cors_origins: list[str] = Field(default_factory=list)
     max_upload_bytes: int = 20 * 1024 * 1024

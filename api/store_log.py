@@ -22,12 +22,19 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.errors import StoreError
-from ingest.storage import atomic_write_json, exclusive_lock, remove_quietly, shared_lock
+from ingest.storage import (
+    atomic_write_json,
+    exclusive_lock,
+    fault_point,
+    remove_quietly,
+    shared_lock,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +58,7 @@ class StoreLog:
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
+        self._mine = threading.local()  # set while this thread holds the commit lock exclusively
 
     @property
     def _state_path(self) -> Path:
@@ -87,8 +95,20 @@ class StoreLog:
         return exclusive_lock(self.data_dir / WRITER_LOCK)
 
     def reading(self) -> contextlib.AbstractContextManager[None]:
-        """Hold the commit lock shared: no commit window opens or closes meanwhile."""
+        """Hold the commit lock shared: no commit window opens or closes meanwhile. A thread in
+        its own commit window already excludes every other (and would wait for itself)."""
+        if getattr(self._mine, "held", False):
+            return contextlib.nullcontext()
         return shared_lock(self.data_dir / COMMIT_LOCK)
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        with exclusive_lock(self.data_dir / COMMIT_LOCK):
+            self._mine.held = True
+            try:
+                yield
+            finally:
+                self._mine.held = False
 
     def writer_died(self) -> bool:
         """True when a journal is left and no writer is in its commit window."""
@@ -108,7 +128,7 @@ class StoreLog:
         ``store.json`` after it; an exception in the block leaves the journal, so the batch is
         finished by the next writer (see the module docstring).
         """
-        with exclusive_lock(self.data_dir / COMMIT_LOCK):
+        with self._exclusive():
             generation = max(0, self.generation()) + 1
             try:
                 atomic_write_json(
@@ -117,7 +137,9 @@ class StoreLog:
                 )
             except OSError as e:
                 raise _write_error(self._journal_path, e) from e
+            fault_point("journal-written")
             yield generation
+            fault_point("before-commit-record")
             self.mark_committed(generation)
 
     def mark_committed(self, generation: int) -> None:
@@ -126,12 +148,13 @@ class StoreLog:
             atomic_write_json(self._state_path, {"version": 1, "generation": generation})
         except OSError as e:
             raise _write_error(self._state_path, e) from e
+        fault_point("commit-record-written")
         remove_quietly(self._journal_path)
 
     @contextlib.contextmanager
     def repairing(self) -> Iterator[int]:
         """The commit window of a repair (holding the writer lock): yields the next generation."""
-        with exclusive_lock(self.data_dir / COMMIT_LOCK):
+        with self._exclusive():
             generation = max(0, self.generation()) + 1
             yield generation
             self.mark_committed(generation)

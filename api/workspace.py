@@ -30,7 +30,7 @@ from ingest.errors import IngestError, NotFoundError, StoreCorruptError
 from ingest.model import Policy, Role
 from ingest.parser import KnownUnits
 from ingest.pipeline import Limits, ParseResult, parse_paths, parse_upload, scan_documents
-from ingest.storage import atomic_write_json
+from ingest.storage import atomic_write_json, fault_point
 from search.embeddings import load_embedder
 from search.embeddings.base import Embedder
 from search.embeddings.cache import CachedEmbedder, EmbeddingCache
@@ -203,6 +203,7 @@ def open_workspace(settings: Settings, progress: Callable[[str], None] | None = 
         embedder=lambda: embedder_for(settings, progress),
         limits=limits_for(settings),
         approximate_above=settings.vector_approximate_above,
+        write_batch=settings.ingest_batch,
     )
 
 
@@ -221,6 +222,7 @@ class Workspace:
             never load a model).
         limits: How large one document may be (bytes, characters, clauses).
         approximate_above: Vector count above which FAISS switches to IVF.
+        write_batch: Policies per committed batch during an ingest.
     """
 
     def __init__(
@@ -231,12 +233,14 @@ class Workspace:
         embedder: Embedder | Callable[[], Embedder] | None = None,
         limits: Limits | None = None,
         approximate_above: int | None = None,
+        write_batch: int = WRITE_BATCH,
     ) -> None:
         self.data_dir = data_dir
         self.graph: GraphStore = (
             graph if graph is not None else MemoryGraphStore(data_dir / "graph")
         )
         self.limits = limits or Limits()
+        self.write_batch = write_batch
         self._embedder_source = embedder
         self._embedder: Embedder | None = None
         self._approximate_above = approximate_above
@@ -398,7 +402,7 @@ class Workspace:
                     report.failed.append((result.source, result.error))
                     continue
                 batch.append((result.policy, Path(result.source)))
-                if len(batch) >= WRITE_BATCH:
+                if len(batch) >= self.write_batch:
                     self._write(batch, report, progress, on_stage)
                     batch = []
             if batch:
@@ -444,6 +448,7 @@ class Workspace:
             with self._log.commit([p.id for p in fresh], []) as generation:
                 with self._rw.write():
                     results: list[WriteResult] = self.graph.write_policies(policies)
+                    fault_point("graph-committed")
                     replaced = [old for r in results for old in r.replaced]
                     self.index.remove_policies(replaced)
                     self.index.apply(prepared)
@@ -498,6 +503,7 @@ class Workspace:
             with self._log.commit([], [policy_id]) as generation:
                 with self._rw.write():
                     self.graph.delete_policy(policy_id)
+                    fault_point("graph-committed")
                     self.generation += 1
                     self.index.remove_policies([policy_id])  # BM25 masks them until its merge
                 self.index.commit()

@@ -11,6 +11,7 @@ import fcntl
 import hashlib
 import json
 import os
+import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -123,6 +124,27 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 22), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+FAULT_ENV = "POLICYKG_FAULT"
+_fault_counts: dict[str, int] = {}
+
+
+def fault_point(name: str) -> None:
+    """Die here, as ``kill -9`` would, when ``POLICYKG_FAULT`` names this point.
+
+    For the fault-injection tests: ``POLICYKG_FAULT=graph-committed`` kills the process the first
+    time it passes that point, ``graph-committed:3`` the third time. Unset, this does nothing.
+    """
+    wanted = os.environ.get(FAULT_ENV)
+    if not wanted:
+        return
+    point, _, nth = wanted.partition(":")
+    if point != name:
+        return
+    _fault_counts[name] = _fault_counts.get(name, 0) + 1
+    if _fault_counts[name] >= int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def remove_quietly(path: Path) -> None:

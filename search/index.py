@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.model import Clause, Policy
+from ingest.storage import fault_point
 from search.bm25 import BM25Index
 from search.embeddings.base import Embedder, Vectors
 from search.hybrid import HybridSearcher, SearchHit, SearchMode
@@ -123,6 +124,7 @@ class ClauseIndex:
         """Persist both indexes (each atomically); ``merge`` as in :meth:`BM25Index.commit`."""
         with self._lock:
             self.vectors.commit()
+            fault_point("vectors-committed")
             self.bm25.commit(merge=merge)
 
     def search(
