@@ -38,6 +38,8 @@ class CheckReport:
         unverified_vectors: Clauses whose text has no cached vector to compare with.
         wrong_tokens: Clauses whose BM25 tokens are not those of their text.
         unfinished_batch: A writer died in its commit window (the next write finishes it).
+        graph_problem: Why the graph cannot be loaded at all, or None.
+        record_problem: Why the commit record (``store.json``) cannot be read, or None.
         repaired: What a repair did, one line each.
     """
 
@@ -52,6 +54,8 @@ class CheckReport:
     unverified_vectors: int = 0
     wrong_tokens: set[str] = field(default_factory=set)
     unfinished_batch: bool = False
+    graph_problem: str | None = None
+    record_problem: str | None = None
     repaired: list[str] = field(default_factory=list)
 
     @property
@@ -65,13 +69,18 @@ class CheckReport:
             or self.wrong_vectors
             or self.wrong_tokens
             or self.unfinished_batch
+            or self.graph_problem
+            or self.record_problem
         )
 
     def problems(self) -> list[str]:
         """One line per problem, each saying what to run."""
-        lines = [
+        lines = [f"graph: {self.graph_problem}"] if self.graph_problem else []
+        lines += [
             f"policy {pid}: {problem}" for pid, problem in sorted(self.damaged_policies.items())
         ]
+        if self.record_problem:
+            lines.append(f"commit record: {self.record_problem}")
         if self.index_problem:
             lines.append(f"clause index: {self.index_problem}")
         if self.cache_problem:
@@ -133,8 +142,10 @@ def compare_contents(
                 elif not np.allclose(vector, reference, atol=1e-6):
                     wrong_vectors.add(clause_id)
             held = tokens.get(clause_id)
-            if held is not None:
-                names = [u.name for u in policy.units]
-                if held != index.bm25.tokenizer(text, names):
-                    wrong_tokens.add(clause_id)
+            names = [u.name for u in policy.units]
+            if held is None:
+                if clause_id in index.bm25.clause_ids():
+                    wrong_tokens.add(clause_id)  # indexed, but its tokens are gone
+            elif held != index.bm25.tokenizer(text, names):
+                wrong_tokens.add(clause_id)
     return wrong_vectors, unverified, wrong_tokens

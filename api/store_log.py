@@ -90,9 +90,25 @@ class StoreLog:
             # Written atomically, so only damage makes it unreadable; it still means "unfinished".
             return Journal(-1, (), ())
 
-    def writer(self) -> contextlib.AbstractContextManager[bool]:
-        """The writer lock (blocking)."""
-        return exclusive_lock(self.data_dir / WRITER_LOCK)
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[None]:
+        """The writer lock (blocking).
+
+        Raises:
+            StoreError: The directory cannot be written (read-only, or no permission).
+        """
+        try:
+            lock = exclusive_lock(self.data_dir / WRITER_LOCK)
+            lock.__enter__()
+        except OSError as e:
+            raise StoreError(
+                f"cannot write to {self.data_dir}: {e.strerror or e} (a read-only store answers "
+                "questions but takes no documents)"
+            ) from e
+        try:
+            yield
+        finally:
+            lock.__exit__(None, None, None)
 
     def reading(self) -> contextlib.AbstractContextManager[None]:
         """Hold the commit lock shared: no commit window opens or closes meanwhile. A thread in

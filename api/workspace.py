@@ -26,16 +26,17 @@ from api.settings import Settings
 from api.store_log import StoreLog
 from graph.base import ClauseRecord, GraphStore, WriteResult
 from graph.memory import MemoryGraphStore
-from ingest.errors import IngestError, NotFoundError, StoreCorruptError
+from ingest.errors import IngestError, NotFoundError, StoreCorruptError, StoreError
 from ingest.model import Policy, Role
 from ingest.parser import KnownUnits
 from ingest.pipeline import Limits, ParseResult, parse_paths, parse_upload, scan_documents
+from ingest.serialize import policy_to_dict
 from ingest.storage import atomic_write_json, fault_point
 from search.embeddings import load_embedder
 from search.embeddings.base import Embedder
 from search.embeddings.cache import CachedEmbedder, EmbeddingCache
 from search.hybrid import SearchHit, SearchMode
-from search.index import ClauseIndex
+from search.index import ClauseIndex, PreparedClauses
 
 logger = logging.getLogger(__name__)
 
@@ -350,7 +351,7 @@ class Workspace:
         if journal is None:
             return
         logger.warning("finishing a write that was interrupted (generation %s)", journal.generation)
-        with self._log.repairing() as generation, self._rw.write():
+        with self._writing(), self._log.repairing() as generation, self._rw.write():
             self.graph.reload()
             self.graph.repair_storage()
             self._index = None
@@ -445,7 +446,8 @@ class Workspace:
         misses_before = getattr(self.index.embedder, "misses", 0)
         prepared = self.index.prepare(fresh, progress)  # slow; touches nothing shared
         if fresh:
-            with self._log.commit([p.id for p in fresh], []) as generation:
+            self._ensure_space(fresh, prepared)
+            with self._writing(), self._log.commit([p.id for p in fresh], []) as generation:
                 with self._rw.write():
                     results: list[WriteResult] = self.graph.write_policies(policies)
                     fault_point("graph-committed")
@@ -470,6 +472,48 @@ class Workspace:
             report.jurisdictions[policy.jurisdiction.name] += 1
             if not policy.jurisdiction.determined:
                 report.undetermined.append(policy.title)
+
+    def _ensure_space(self, policies: Sequence[Policy], prepared: PreparedClauses) -> None:
+        """Refuse a batch the disk cannot hold before anything of it is written.
+
+        The estimate is generous: the new policy files, a new copy of the FAISS index (it is
+        rewritten whole), the manifests, and the BM25 tokens with their journal.
+        """
+        try:
+            free = shutil.disk_usage(
+                self.data_dir if self.data_dir.exists() else self.data_dir.parent
+            ).free
+        except OSError:
+            return
+        index_dir = self.data_dir / "index"
+        current = (
+            sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file())
+            if index_dir.exists()
+            else 0
+        )
+        policies_bytes = sum(
+            len(json.dumps(policy_to_dict(p), ensure_ascii=False).encode()) for p in policies
+        )
+        vectors = int(prepared.vectors.nbytes * 1.2)
+        tokens = 3 * sum(len(json.dumps(t, ensure_ascii=False).encode()) for t in prepared.tokens)
+        needed = policies_bytes + current + vectors + tokens + 1_000_000
+        if needed > free:
+            raise StoreError(
+                f"not enough disk space in {self.data_dir}: this batch needs about "
+                f"{needed / 1e6:.0f} MB, {free / 1e6:.0f} MB are free; nothing of it was stored"
+            )
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Turn a failing write (a full disk) into one clear error; the journal stays, so the
+        next command finishes the batch once there is room."""
+        try:
+            yield
+        except OSError as e:
+            raise StoreError(
+                f"cannot write to {self.data_dir}: {e.strerror or e}; the store keeps its last "
+                "committed state and the next command finishes this batch once it can write"
+            ) from e
 
     def _sources_path(self) -> Path:
         return self.data_dir / "sources.json"
@@ -523,35 +567,46 @@ class Workspace:
 
         Never raises for damage: what cannot be loaded is reported.
         """
-        self.sync()
         report = CheckReport(unfinished_batch=self._log.journal() is not None)
-        with self._rw.read():
+        if self._log.generation() < 0:
+            report.record_problem = f"{self.data_dir / 'store.json'} is unreadable"
+        try:
+            self.sync()
             report.damaged_policies = self.graph.damaged()
             clause_ids = set(self.graph_clause_ids())
+        except StoreCorruptError as e:
+            report.graph_problem = str(e)
+            return report
+        report.unfinished_batch = self._log.journal() is not None
+        with self._rw.read():
             report.clauses_in_graph = len(clause_ids)
             try:
                 index = self.index
             except StoreCorruptError as e:
                 report.index_problem = str(e)
                 return report
-            cache = self.cache
-            report.cache_problem = cache.problem if cache is not None else None
             report.vectors, report.bm25 = len(index.vectors), len(index.bm25)
             report.drift = index.drift(clause_ids)
+            cache = self.cache
             if contents:
                 policies = [
                     p
                     for pid in sorted(self.graph.policy_ids())
                     if (p := self.graph.get_policy(pid))
                 ]
-                wrong, unverified, tokens = compare_contents(
-                    index, policies, cache, index.embedder.name
-                )
+                try:
+                    wrong, unverified, tokens = compare_contents(
+                        index, policies, cache, index.embedder.name
+                    )
+                except StoreCorruptError as e:
+                    report.index_problem = str(e)
+                    return report
                 report.wrong_vectors, report.unverified_vectors, report.wrong_tokens = (
                     wrong,
                     unverified,
                     tokens,
                 )
+            report.cache_problem = cache.verify() if cache is not None else None
         return report
 
     def repair(self) -> CheckReport:
@@ -561,22 +616,28 @@ class Workspace:
         was ingested from (and unchanged), else dropped; a damaged index or cache is rebuilt from
         the graph (vectors from the cache, embedding only what it lacks).
         """
+        with self._log.writer():
+            if self._log.journal() is not None:
+                self._finish_interrupted()
+            done = self.graph.repair_storage()  # a lost graph manifest first: all else needs it
         found = self.check()
+        found.repaired += done
         with self._log.writer():
             if self._log.journal() is not None:
                 self._finish_interrupted()
                 found.repaired.append("finished an interrupted write")
             with self._log.repairing() as generation:
-                found.repaired += self.graph.repair_storage()
                 found.repaired += self._repair_policies(found.damaged_policies)
                 cache = self.cache
-                if cache is not None and cache.problem is not None:
+                if cache is not None and found.cache_problem is not None:
                     cache.reset()
                     found.repaired.append("replaced the damaged embedding cache with a new one")
                 with self._rw.write():
                     self._bring_index_in_line(found)
                 self._loaded = generation
                 self.generation += 1
+            if found.record_problem:
+                found.repaired.append("wrote a new commit record")
         return found
 
     def _repair_policies(self, damaged: dict[str, str]) -> list[str]:
@@ -606,6 +667,8 @@ class Workspace:
         write side); an index that cannot be loaded is rebuilt from scratch."""
         try:
             index = self.index
+            if found.index_problem:
+                raise StoreCorruptError(found.index_problem)
         except StoreCorruptError as e:
             logger.warning("rebuilding the clause index: %s", e)
             shutil.rmtree(self.data_dir / "index", ignore_errors=True)

@@ -125,6 +125,11 @@ class MemoryGraphStore:
                 return
             if self._directory is not None and self._manifest_path().exists():
                 self._load()
+            elif self._directory is not None and any((self._directory / "policies").glob("*.json")):
+                raise StoreCorruptError(
+                    f"the graph manifest {self._manifest_path()} is missing but policy files "
+                    "exist; run `policykg check --repair` to rebuild it from them"
+                )
             self._loaded = True
 
     def _load(self) -> None:

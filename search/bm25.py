@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import re
 import shutil
 import sqlite3
@@ -267,6 +268,8 @@ class BM25Index:
                     atomic_write_json(stats, {"average_length": average})
             delta_ids = list(manifest.get("delta", []))
             self._masked = set(manifest.get("masked", []))
+            if (ids or delta_ids) and not (self._directory / "tokens.sqlite").exists():
+                raise StoreCorruptError("tokens.sqlite is missing")
         except (OSError, ValueError, KeyError, TypeError, StoreCorruptError) as e:
             raise StoreCorruptError(
                 f"cannot load the BM25 index in {self._directory}: {e}; run "
@@ -291,17 +294,25 @@ class BM25Index:
     def _token_db(self) -> sqlite3.Connection:
         if self._db is None:
             assert self._directory is not None
-            self._directory.mkdir(parents=True, exist_ok=True)
+            path = self._directory / "tokens.sqlite"
             try:
-                self._db = sqlite3.connect(
-                    self._directory / "tokens.sqlite", check_same_thread=False, timeout=30
-                )
+                if path.exists() and not os.access(self._directory, os.W_OK):
+                    # A read-only store answers: open the tokens without writing anything.
+                    self._db = sqlite3.connect(
+                        f"{path.as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False
+                    )
+                    return self._db
+                self._directory.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute(
                     "CREATE TABLE IF NOT EXISTS tokens (clause_id TEXT PRIMARY KEY, tokens TEXT NOT NULL)"
                 )
             except sqlite3.Error as e:
-                raise StoreError(f"cannot open BM25 tokens in {self._directory}: {e}") from e
+                raise StoreCorruptError(
+                    f"cannot open BM25 tokens in {self._directory}: {e}; run "
+                    "`policykg check --repair` to rebuild them from the graph"
+                ) from e
         return self._db
 
     def _read_tokens(self, clause_ids: Iterable[str] | None = None) -> dict[str, list[str]]:

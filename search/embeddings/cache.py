@@ -133,6 +133,19 @@ class EmbeddingCache:
                 raise StoreError(f"cannot write the embedding cache {self._path}: {e}") from e
             self._damaged(e)
 
+    def verify(self) -> str | None:
+        """Read the whole database (SQLite's quick check); why it cannot be used, or None."""
+        db = self._connection()
+        if db is not None:
+            try:
+                result = db.execute("PRAGMA quick_check").fetchone()[0]
+            except sqlite3.DatabaseError as e:
+                self._damaged(e)
+            else:
+                if result != "ok":
+                    self._damaged(sqlite3.DatabaseError(str(result)))
+        return self._problem
+
     def reset(self) -> None:
         """Delete the database and start an empty one (for a damaged cache)."""
         db = getattr(self._local, "db", None)
