@@ -25,7 +25,6 @@ table character followed by a combining mark inside one short grapheme loses the
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.metadata
 import importlib.util
 import json
@@ -46,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ingest.errors import ModelUnavailableError
-from ingest.storage import exclusive_lock
+from ingest.storage import exclusive_lock, file_sha256
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -667,11 +666,7 @@ def _tokenizer_configs(image: E5Image) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def image_digest(image_path: Path) -> str:
     """SHA-256 of the image file, hex; recorded in the build marker."""
-    digest = hashlib.sha256()
-    with image_path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return file_sha256(image_path)
 
 
 def _write_json(path: Path, content: Any) -> None:
