@@ -65,7 +65,7 @@ from ingest.errors import StoreCorruptError
 from ingest.ids import stub_policy_id
 from ingest.model import Clause, Jurisdiction, Policy, Role, Unit, UnitKind
 from ingest.serialize import policy_from_dict, policy_to_dict
-from ingest.storage import atomic_write_bytes, atomic_write_json, remove_quietly
+from ingest.storage import atomic_write_bytes, atomic_write_json, gc_paused, remove_quietly
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +124,8 @@ class MemoryGraphStore:
             if self._loaded:
                 return
             if self._directory is not None and self._manifest_path().exists():
-                self._load()
+                with gc_paused():
+                    self._load()
             elif self._directory is not None and any((self._directory / "policies").glob("*.json")):
                 raise StoreCorruptError(
                     f"the graph manifest {self._manifest_path()} is missing but policy files "

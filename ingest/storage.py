@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import hashlib
 import json
 import os
@@ -124,6 +125,22 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 22), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a store builds millions of small objects.
+
+    Loading the bulk store's graph creates a few million dicts, tuples and strings, none of them
+    garbage; the collector ran over all of them again and again (3.7 s to load, 1.9 s paused).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 FAULT_ENV = "POLICYKG_FAULT"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.model import Clause, Policy
-from ingest.storage import fault_point
+from ingest.storage import fault_point, gc_paused
 from search.bm25 import BM25Index
 from search.embeddings.base import Embedder, Vectors
 from search.hybrid import HybridSearcher, SearchHit, SearchMode
@@ -63,10 +63,11 @@ class ClauseIndex:
     ) -> None:
         self.embedder = embedder
         options = {} if approximate_above is None else {"approximate_above": approximate_above}
-        self.vectors = VectorIndex(
-            directory / "vectors" if directory else None, embedder.name, embedder.dim, **options
-        )
-        self.bm25 = BM25Index(directory / "bm25" if directory else None)
+        with gc_paused():
+            self.vectors = VectorIndex(
+                directory / "vectors" if directory else None, embedder.name, embedder.dim, **options
+            )
+            self.bm25 = BM25Index(directory / "bm25" if directory else None)
         self.searcher = HybridSearcher(embedder, self.vectors, self.bm25)
         self._lock = threading.RLock()
 
