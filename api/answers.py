@@ -203,6 +203,7 @@ class Answerer:
     def ask(self, question: str, jurisdiction: str | None = None) -> Answer:
         """Answer ``question`` (optionally only within ``jurisdiction``)."""
         question = question.strip()
+        self.workspace.sync()  # the catalogues below follow the store as committed now
         places = self._catalogue_now()[1] if jurisdiction else []
         if jurisdiction and resolve_jurisdiction(jurisdiction, places) is None:
             known = "、".join(places)

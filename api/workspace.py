@@ -250,6 +250,7 @@ class Workspace:
         self._rw = _ReadWriteLock()
         self._log = StoreLog(data_dir)
         self._loaded: int | None = None  # the committed generation graph and index belong to
+        self._graph_version: int | None = None  # the shared graph's version (Neo4j), last seen
         self.generation = 0
         """Bumped by every change this process sees (caches keyed on it refresh)."""
 
@@ -314,6 +315,10 @@ class Workspace:
         if self._log.writer_died() and self._writable():
             with self._log.writer():
                 self._finish_interrupted()
+        version = self.graph.version()
+        if version is not None and version != self._graph_version:
+            self._graph_version = version
+            self.generation += 1  # another client wrote the shared graph: caches refresh
         generation = self._log.generation()
         if generation == self._loaded and generation >= 0:
             return

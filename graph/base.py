@@ -286,6 +286,12 @@ class GraphStore(Protocol):
         """Drop what is cached in this process and read the store again (another process wrote)."""
         ...
 
+    def version(self) -> int | None:
+        """A number that changes whenever any client writes the graph (a server holding caches
+        of it compares it), or None when the store is written only through one data directory,
+        whose commit record says the same."""
+        ...
+
     def damaged(self) -> dict[str, str]:
         """Stored policies that cannot be read back as written: id -> the problem. They are left
         out of every answer until repaired (written again) or dropped."""

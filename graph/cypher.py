@@ -32,6 +32,7 @@ from graph.schema import (
     RELATIONSHIP_TYPES,
     RESPONSIBLE_FOR,
     SECTION,
+    STORE_STATE,
     UNIT,
 )
 
@@ -524,8 +525,11 @@ RETURN elementId(a) AS source, elementId(b) AS target, type(r) AS type
 
 CHECK_DATABASE = "RETURN 1 AS ok"
 
+BUMP_VERSION = f"MERGE (s:{STORE_STATE} {{id: 'graph'}}) SET s.version = coalesce(s.version, 0) + 1"
+VERSION = f"MATCH (s:{STORE_STATE} {{id: 'graph'}}) RETURN s.version AS version"
+
 CLEAR = f"""
 MATCH (n)
-WHERE {" OR ".join(f"n:{label}" for label in LABELS)}
+WHERE {" OR ".join(f"n:{label}" for label in (*LABELS, STORE_STATE))}
 CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS
 """

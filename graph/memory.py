@@ -212,6 +212,11 @@ class MemoryGraphStore:
             return {}
         return dict(listed) if isinstance(listed, dict) else {}
 
+    def version(self) -> int | None:
+        """None: this store is only written through its data directory, whose commit record
+        (``store.json``) tells processes when to reload."""
+        return None
+
     def damaged(self) -> dict[str, str]:
         """Policies whose stored file is missing, unreadable or changed: id -> the problem."""
         self._ensure_loaded()

@@ -437,6 +437,11 @@ class Neo4jStore:
     def reload(self) -> None:
         """Nothing is cached in this process: every read asks the server."""
 
+    def version(self) -> int | None:
+        """The graph's version in the database, bumped by every write of any client."""
+        rows = self._read(cypher.VERSION)
+        return int(rows[0]["version"]) if rows else 0
+
     def damaged(self) -> dict[str, str]:
         """Neo4j keeps its own data whole (transactions, checksums of its own); none here."""
         return {}
@@ -495,13 +500,17 @@ def _one_line(error: BaseException) -> str:
 
 def _write_batch(tx: _Tx, policies: Sequence[Policy]) -> list[WriteResult]:
     writer = _Writer(tx)
-    return [writer.write(policy) for policy in policies]
+    results = [writer.write(policy) for policy in policies]
+    if not all(r.unchanged for r in results):
+        tx.rows(cypher.BUMP_VERSION)  # in the same transaction as the write it announces
+    return results
 
 
 def _delete(tx: _Tx, policy_id: str) -> bool:
     if not tx.rows(cypher.STORED_POLICY_EXISTS, id=policy_id)[0]["found"]:
         return False
     _Writer(tx).remove(policy_id)
+    tx.rows(cypher.BUMP_VERSION)
     return True
 
 

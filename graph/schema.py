@@ -12,6 +12,8 @@ CLAUSE = "Clause"
 UNIT = "Unit"
 JURISDICTION = "Jurisdiction"
 LABELS = (POLICY, SECTION, CLAUSE, UNIT, JURISDICTION)
+STORE_STATE = "PolicyKGState"
+"""One node holding the graph's version, bumped by every write (servers refresh their caches)."""
 
 HAS_SECTION = "HAS_SECTION"  # Policy -> Section
 HAS_CLAUSE = "HAS_CLAUSE"  # Section -> Clause

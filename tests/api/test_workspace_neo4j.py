@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from api.answers import Answerer
-from graph.neo4j import connect
+from graph.neo4j import Neo4jStore, connect
 from tests.api.test_http import hashing_workspace
 from tests.conftest import CORPUS, SEED
 
@@ -96,3 +96,32 @@ def test_cli_reports_an_unreachable_neo4j_in_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "cannot reach Neo4j at bolt://127.0.0.1:1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_server_sees_what_another_client_wrote_to_the_shared_graph(
+    tmp_path: Path, neo4j_uri: str
+) -> None:
+    """Two workspaces on one Neo4j with their own data directories (two servers, or a server and
+    a CLI elsewhere): the unit catalogue one caches follows the other's writes."""
+
+    def store() -> Neo4jStore:
+        return connect(
+            neo4j_uri,
+            os.environ.get("POLICYKG_NEO4J_USER", ""),
+            os.environ.get("POLICYKG_NEO4J_PASSWORD", ""),
+        )
+
+    server_graph = store()
+    server_graph.clear()
+    server = hashing_workspace(tmp_path / "server", server_graph)
+    other = hashing_workspace(tmp_path / "other", store())
+    answerer = Answerer(server)
+    before = answerer.ask("县商务局负责什么？")
+    assert not before.found
+
+    other.ingest_paths([SEED])
+
+    after = answerer.ask("县商务局负责什么？")
+    assert after.found and len(after.clauses) == 6
+    server.close()
+    other.close()
