@@ -348,6 +348,19 @@ class Workspace:
             if generation != self._loaded or generation < 0:
                 self._reload(generation)
         self.graph.repair_storage()
+        self._remove_stale_temporaries()
+
+    def _remove_stale_temporaries(self) -> None:
+        """Delete the temporary files and folders of killed writes (``.NAME.XXXX.tmp``): under
+        the writer lock nobody is writing one."""
+        if not self.data_dir.exists():
+            return
+        for path in sorted(self.data_dir.rglob(".*.tmp"), reverse=True):
+            logger.info("removing %s, left by an interrupted write", path)
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
     def _finish_interrupted(self) -> None:
         """Finish the batch of a writer that died in its commit window (holding the writer lock):

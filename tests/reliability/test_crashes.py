@@ -84,3 +84,20 @@ def test_a_delete_killed_at_a_commit_point_is_finished_or_undone(
     remaining = {p["id"] for p in after.get("items", after.get("policies"))}
     assert remaining == {p["id"] for p in items} - {victim}
     assert json.loads(cli("-d", str(data), "check", "--json").stdout)["consistent"]
+
+
+def test_temporary_files_left_by_a_kill_are_removed_at_the_next_write(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert cli("-d", str(data), "ingest", str(SEED)).returncode == 0
+    leftovers = [
+        data / "index" / "vectors" / ".index-9.faiss.abc123.tmp",
+        data / "graph" / "policies" / ".p0.json.xyz.tmp",
+        data / ".store.json.q1.tmp",
+    ]
+    for path in leftovers:
+        path.write_bytes(b"half a file")
+    (data / "index" / "bm25" / ".index-9.tmp").mkdir()
+
+    assert cli("-d", str(data), "ingest", str(CORPUS / "dev" / "012.txt")).returncode == 0
+
+    assert not list(data.rglob(".*.tmp"))
