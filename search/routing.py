@@ -348,7 +348,7 @@ def route(
     language = language_of(question)
     places = tuple(jurisdictions_in(question, known_jurisdictions))
     mentions = catalogue.find(question, places)
-    if not mentions:
+    if not mentions and re.search(r"[A-Za-z]{2}", question):  # English names need Latin letters
         mentions = catalogue.find_english(question, places)
     doc_numbers = tuple(m.text for m in find_doc_numbers(question))
     titles = tuple(re.findall(r"《([^》]+)》", question))
