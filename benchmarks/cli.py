@@ -98,7 +98,9 @@ def main() -> int:
     first: dict[str, Run] = {}
     for side, (cwd, side_env, data) in sides.items():
         first[side] = run(["--data-dir", str(data), "ingest", examples], cwd, side_env)
-        print(f"{side}: first ingest {first[side].seconds:.1f} s, peak {first[side].peak_mb:.0f} MB")
+        print(
+            f"{side}: first ingest {first[side].seconds:.1f} s, peak {first[side].peak_mb:.0f} MB"
+        )
     second = run(["--data-dir", str(OUT / "data" / "after-2"), "ingest", examples], ROOT, after_env)
     built_again = any((OUT / "data" / "after-2").rglob("*.onnx*"))
     print(f"after: second data directory {second.seconds:.1f} s, peak {second.peak_mb:.0f} MB")
@@ -112,7 +114,10 @@ def main() -> int:
                     timings.setdefault((label, side), []).append(result)
     bulk: dict[str, list[Run]] = {}
     if args.bulk:
-        bulk_env = {**env, **({"POLICYKG_CACHE_DIR": str(args.bulk_cache)} if args.bulk_cache else {})}
+        bulk_env = {
+            **env,
+            **({"POLICYKG_CACHE_DIR": str(args.bulk_cache)} if args.bulk_cache else {}),
+        }
         for label, question in QUESTIONS.items():
             runs = [
                 run(["--data-dir", str(args.bulk), "ask", question], ROOT, bulk_env)
