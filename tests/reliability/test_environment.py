@@ -98,3 +98,40 @@ def test_documents_built_to_exhaust_memory_are_refused(tmp_path: Path) -> None:
     assert "paragraphs" in failed["paragraphs.docx"]
     assert "characters" in failed["lines.txt"] or "MiB" in failed["lines.txt"]
     assert report["added"] == 0
+
+
+def test_a_disk_that_fills_inside_the_commit_window_is_one_error_and_finished_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch passed the space check, then the disk filled (another process wrote): the FAISS
+    write fails with ENOSPC. Simulated in-process: the file system is real, the failure is not."""
+    import errno
+
+    import search.vectors
+    from ingest.errors import StoreError
+    from tests.reliability.helpers import workspace
+
+    data = tmp_path / "data"
+    assert cli("-d", str(data), "ingest", str(SEED)).returncode == 0
+    reference = tmp_path / "reference"
+    assert (
+        cli("-d", str(reference), "ingest", str(SEED), str(CORPUS / "dev" / "012.txt")).returncode
+        == 0
+    )
+    real_write = search.vectors.atomic_write_with
+
+    def full_disk(path: Path, write: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(search.vectors, "atomic_write_with", full_disk)
+    space = workspace(data)
+    with pytest.raises(StoreError, match="No space left on device"):
+        space.ingest_paths([CORPUS / "dev" / "012.txt"])
+    assert (data / "journal.json").exists()  # the batch is left to finish
+    monkeypatch.setattr(search.vectors, "atomic_write_with", real_write)
+
+    again = cli("-d", str(data), "ingest", str(CORPUS / "dev" / "012.txt"))  # room again
+
+    assert again.returncode == 0, again.stderr
+    assert not (data / "journal.json").exists()
+    assert same_contents(contents(data), contents(reference)) == []
