@@ -126,6 +126,7 @@ def compare_contents(
     wrong_vectors: set[str] = set()
     wrong_tokens: set[str] = set()
     unverified = 0
+    in_bm25 = index.bm25.clause_ids()
     for chunk in _chunks(items):
         ids = [clause_id for _, clause_id, _ in chunk]
         stored = index.vectors.vectors_of(ids)
@@ -144,7 +145,7 @@ def compare_contents(
             held = tokens.get(clause_id)
             names = [u.name for u in policy.units]
             if held is None:
-                if clause_id in index.bm25.clause_ids():
+                if clause_id in in_bm25:
                     wrong_tokens.add(clause_id)  # indexed, but its tokens are gone
             elif held != index.bm25.tokenizer(text, names):
                 wrong_tokens.add(clause_id)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import shutil
 import threading
 from collections import Counter
@@ -31,7 +30,7 @@ from ingest.model import Policy, Role
 from ingest.parser import KnownUnits
 from ingest.pipeline import Limits, ParseResult, parse_paths, parse_upload, scan_documents
 from ingest.serialize import policy_to_dict
-from ingest.storage import atomic_write_json, fault_point
+from ingest.storage import atomic_write_json, fault_point, writable_dir
 from search.embeddings import load_embedder
 from search.embeddings.base import Embedder
 from search.embeddings.cache import CachedEmbedder, EmbeddingCache
@@ -301,52 +300,53 @@ class Workspace:
 
     # -- keeping up with the store --------------------------------------------------------------
 
-    def _writable(self) -> bool:
-        directory = self.data_dir
-        while not directory.exists() and directory != directory.parent:
-            directory = directory.parent
-        return os.access(directory, os.W_OK)
-
     def sync(self) -> None:
         """See the store as committed now: finish a batch a dead writer left (when this process
         may write), and reload when another process committed since this one loaded."""
         if self._rw.reading_here():
             return  # an answer in progress keeps the state it started with
-        if self._log.writer_died() and self._writable():
+        if self._log.writer_died() and writable_dir(self.data_dir):
             with self._log.writer():
                 self._finish_interrupted()
         version = self.graph.version()
         if version is not None and version != self._graph_version:
             self._graph_version = version
             self.generation += 1  # another client wrote the shared graph: caches refresh
-        generation = self._log.generation()
-        if generation == self._loaded and generation >= 0:
-            return
-        with self._rw.write(), self._log.reading():
-            generation = self._log.generation()
-            if generation != self._loaded or generation < 0:
-                self._reload(generation)
+        if self._log.generation() != self._loaded:
+            self._catch_up()
 
-    def _reload(self, generation: int) -> None:
-        """Read graph and index again (the caller holds the write side and the commit lock)."""
-        if self._loaded is not None:
-            logger.info("store changed (generation %s -> %s): reloading", self._loaded, generation)
-            self.graph.reload()
+    def _catch_up(self) -> None:
+        """Reload graph and index when the committed generation is not the one held.
+
+        Lock order, everywhere: the commit lock (a file lock) before the in-process write side,
+        so a thread waiting for one never holds the other that its holder waits for.
+        """
+        with self._log.reading(), self._rw.write():
+            generation = self._log.generation()
+            if generation == self._loaded:
+                return
+            if self._loaded is not None:
+                logger.info(
+                    "store changed (generation %s -> %s): reloading", self._loaded, generation
+                )
+                self.graph.reload()
+                self._drop_index()
+            else:
+                self.graph.stats()  # load it now, under the commit lock
+            self._loaded = generation  # -1 (an unreadable commit record): reloaded once, not always
+            self.generation += 1
+
+    def _drop_index(self) -> None:
+        if self._index is not None:
+            self._index.close()
             self._index = None
-        else:
-            self.graph.stats()  # load it now, under the commit lock
-        self._loaded = generation
-        self.generation += 1
 
     def _begin_write(self) -> None:
         """Before a write (holding the writer lock): finish what a dead writer left, catch up
         with other processes, and clear leftovers of interrupted writes."""
         if self._log.journal() is not None:
             self._finish_interrupted()
-        with self._rw.write(), self._log.reading():
-            generation = self._log.generation()
-            if generation != self._loaded or generation < 0:
-                self._reload(generation)
+        self._catch_up()
         self.graph.repair_storage()
         self._remove_stale_temporaries()
 
@@ -372,7 +372,7 @@ class Workspace:
         with self._writing(), self._log.repairing() as generation, self._rw.write():
             self.graph.reload()
             self.graph.repair_storage()
-            self._index = None
+            self._drop_index()
             self._bring_index_in_line(CheckReport())
             self._loaded = generation
             self.generation += 1
@@ -476,7 +476,7 @@ class Workspace:
                 self.index.commit()
                 self._remember_sources(batch, replaced)
                 self.graph.repair_storage()  # files of replaced versions: no reader loads now
-            self._loaded = generation
+                self._loaded = generation  # before the window closes: no reload of our own write
         else:
             results = [WriteResult(p.id, unchanged=True) for p in policies]
         report.embedded += getattr(self.index.embedder, "misses", 0) - misses_before
@@ -562,7 +562,7 @@ class Workspace:
             known = policy_id in self.graph.policy_ids() or policy_id in self.graph.damaged()
             if not known:
                 return False
-            with self._log.commit([], [policy_id]) as generation:
+            with self._writing(), self._log.commit([], [policy_id]) as generation:
                 with self._rw.write():
                     self.graph.delete_policy(policy_id)
                     fault_point("graph-committed")
@@ -570,7 +570,7 @@ class Workspace:
                     self.index.remove_policies([policy_id])  # BM25 masks them until its merge
                 self.index.commit()
                 self.graph.repair_storage()
-            self._loaded = generation
+                self._loaded = generation
             return True
 
     # -- consistency --------------------------------------------------------------------------
@@ -585,24 +585,25 @@ class Workspace:
 
         Never raises for damage: what cannot be loaded is reported.
         """
-        report = CheckReport(unfinished_batch=self._log.journal() is not None)
+        report = CheckReport()
         if self._log.generation() < 0:
             report.record_problem = f"{self.data_dir / 'store.json'} is unreadable"
         try:
             self.sync()
             report.damaged_policies = self.graph.damaged()
-            clause_ids = set(self.graph_clause_ids())
         except StoreCorruptError as e:
             report.graph_problem = str(e)
             return report
         report.unfinished_batch = self._log.journal() is not None
+        try:
+            index = self.index  # loaded outside the read side: loading takes the commit lock
+        except StoreCorruptError as e:
+            report.index_problem = str(e)
+            report.clauses_in_graph = len(self.graph_clause_ids())
+            return report
         with self._rw.read():
+            clause_ids = set(self.graph_clause_ids())
             report.clauses_in_graph = len(clause_ids)
-            try:
-                index = self.index
-            except StoreCorruptError as e:
-                report.index_problem = str(e)
-                return report
             report.vectors, report.bm25 = len(index.vectors), len(index.bm25)
             report.drift = index.drift(clause_ids)
             cache = self.cache
@@ -644,7 +645,7 @@ class Workspace:
             if self._log.journal() is not None:
                 self._finish_interrupted()
                 found.repaired.append("finished an interrupted write")
-            with self._log.repairing() as generation:
+            with self._writing(), self._log.repairing() as generation:
                 found.repaired += self._repair_policies(found.damaged_policies)
                 cache = self.cache
                 if cache is not None and found.cache_problem is not None:
@@ -690,7 +691,7 @@ class Workspace:
         except StoreCorruptError as e:
             logger.warning("rebuilding the clause index: %s", e)
             shutil.rmtree(self.data_dir / "index", ignore_errors=True)
-            self._index = None
+            self._drop_index()
             index = self.index
             found.repaired.append("rebuilt the clause index from the graph")
         clause_policies = self.graph_clause_ids()
@@ -715,9 +716,9 @@ class Workspace:
         """Embed and index every clause again with the configured model; returns how many."""
         with self._log.writer():
             self._begin_write()
-            with self._log.repairing() as generation, self._rw.write():
+            with self._writing(), self._log.repairing() as generation, self._rw.write():
                 shutil.rmtree(self.data_dir / "index", ignore_errors=True)
-                self._index = None
+                self._drop_index()
                 policies = [
                     p
                     for pid in sorted(self.graph.policy_ids())
@@ -755,9 +756,10 @@ class Workspace:
             jurisdiction: Only clauses of policies of this jurisdiction.
         """
         self.sync()
+        index = self.index  # loaded outside the read side: loading takes the commit lock
         with self._rw.read():
             allowed = self._allowed(policy_id, unit_ids, role, jurisdiction)
-            hits = self.index.search(query, k, allowed, mode)
+            hits = index.search(query, k, allowed, mode)
             records = {r.clause.id: r for r in self.graph.clauses([h.clause_id for h in hits])}
         return [Found(h, records[h.clause_id]) for h in hits if h.clause_id in records]
 

@@ -202,7 +202,8 @@ class MemoryGraphStore:
 
     def _damaged_entries(self) -> dict[str, str | None]:
         """Damaged policies stay listed (with their recorded checksum) until repaired or dropped."""
-        return {pid: self._recorded.get(pid) for pid in self._damaged}
+        recorded = self._recorded
+        return {pid: recorded.get(pid) for pid in self._damaged}
 
     @property
     def _recorded(self) -> dict[str, str | None]:
@@ -294,33 +295,11 @@ class MemoryGraphStore:
         )
         return len(listed)
 
-    @property
-    def generation(self) -> int:
-        """The generation of the manifest this store loaded or last wrote."""
-        self._ensure_loaded()
-        return self._generation
-
     def reload(self) -> None:
         """Forget everything loaded and read the store from disk again."""
         with self._lock:
             self.__init__(self._directory)  # type: ignore[misc]
             self._ensure_loaded()
-
-    def reload_if_changed(self) -> bool:
-        """Reload when another process has committed a newer manifest; True if it reloaded."""
-        if self._directory is None or not self._manifest_path().exists():
-            return False
-        try:
-            generation = int(
-                json.loads(self._manifest_path().read_text(encoding="utf-8"))["generation"]
-            )
-        except (OSError, ValueError, KeyError) as e:
-            raise StoreCorruptError(f"cannot read graph manifest: {e}") from e
-        with self._lock:
-            if self._loaded and generation == self._generation:
-                return False
-            self.reload()
-            return True
 
     # -- writes -------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import io
 import logging
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -390,8 +391,16 @@ def _check_zip(data: bytes, source: str) -> None:
             "(refused as a possible zip bomb)",
             source,
         )
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        xml = archive.read("word/document.xml")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            xml = archive.read("word/document.xml")
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        RuntimeError,
+        EOFError,
+    ) as e:  # CRC, inflate, encryption
+        raise CorruptDocumentError(f"damaged .docx ({e})", source) from e
     paragraphs = xml.count(b"<w:p>") + xml.count(b"<w:p ")
     if paragraphs > MAX_DOCX_PARAGRAPHS:
         raise DocumentTooLargeError(

@@ -49,6 +49,15 @@ def atomic_write_with(path: Path, write: Callable[[Path], object]) -> None:
     _fsync_dir(path.parent)
 
 
+def writable_dir(path: Path) -> bool:
+    """True when ``path`` (or, while it does not exist yet, its nearest existing parent) may be
+    written by this process (false on a read-only file system)."""
+    directory = path
+    while not directory.exists() and directory != directory.parent:
+        directory = directory.parent
+    return os.access(directory, os.W_OK)
+
+
 def current_umask() -> int:
     """The process umask, read without changing it where Linux tells it (``/proc``)."""
     try:

@@ -119,12 +119,16 @@ class ChineseTokenizer:
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         self._words: set[str] = set()
+        self._ordered: tuple[str, ...] = ()  # the added words, sorted (queries use every one)
         self._lock = threading.Lock()
 
     def add_words(self, words: Iterable[str]) -> None:
         """Add domain words (unit names) that queries keep whole."""
         with self._lock:
+            before = len(self._words)
             self._words.update(w.lower() for w in words if w and len(w) <= 30)
+            if len(self._words) != before:
+                self._ordered = tuple(sorted(self._words))
 
     def __call__(self, text: str, words: Iterable[str] | None = None) -> list[str]:
         """Tokens of ``text``; ``words`` are the names kept whole (default: the added ones)."""
@@ -134,8 +138,12 @@ class ChineseTokenizer:
             if token and _KEEP.search(token) and token not in _STOPWORDS:
                 tokens.append(token)
         lowered = text.lower()
-        names = self._words if words is None else {w.lower() for w in words if w and len(w) <= 30}
-        for name in sorted(names):
+        names = (
+            self._ordered
+            if words is None
+            else sorted({w.lower() for w in words if w and len(w) <= 30})
+        )
+        for name in names:
             count = lowered.count(name)
             if count and name not in _STOPWORDS:
                 tokens.extend([name] * count)
@@ -362,6 +370,13 @@ class BM25Index:
                 f"BM25 tokens in {self._directory} are damaged ({e}); run `policykg check --repair`"
             ) from e
         return found
+
+    def close(self) -> None:
+        """Close the token database (the index is not used afterwards)."""
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
     def tokens_of(self, clause_ids: Iterable[str]) -> dict[str, list[str]]:
         """The stored tokens of these clauses (those without any are absent)."""

@@ -138,6 +138,10 @@ class ClauseIndex:
         """Search clauses; see :class:`~search.hybrid.HybridSearcher`."""
         return self.searcher.search(query, k, allowed, mode)
 
+    def close(self) -> None:
+        """Release the files the index holds open."""
+        self.bm25.close()
+
     def drift(self, graph_clause_ids: set[str]) -> IndexDrift:
         """Compare the indexes with the clause ids the graph holds."""
         vectors = self.vectors.clause_ids()

@@ -148,9 +148,13 @@ class VectorIndex:
             self._maybe_go_approximate()
             generation = self._generation + 1
             index_name, ids_name = f"index-{generation}.faiss", f"ids-{generation}.json"
-            atomic_write_with(
-                self._directory / index_name, lambda tmp: faiss.write_index(self._index, str(tmp))
-            )
+            try:
+                atomic_write_with(
+                    self._directory / index_name,
+                    lambda tmp: faiss.write_index(self._index, str(tmp)),
+                )
+            except RuntimeError as e:  # FAISS reports a failed write (a full disk) this way
+                raise StoreError(f"cannot write the vector index in {self._directory}: {e}") from e
             atomic_write_json(self._directory / ids_name, list(self._clause_ids.values()))
             atomic_write_json(
                 self._directory / "manifest.json",

@@ -7,7 +7,6 @@ killed ingest keeps every vector computed before it died (SQLite commits each ba
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ import numpy as np
 
 from ingest.errors import StoreError
 from ingest.ids import text_hash
+from ingest.storage import writable_dir
 from search.embeddings.base import Embedder, Vectors
 
 logger = logging.getLogger(__name__)
@@ -37,14 +37,12 @@ class EmbeddingCache:
         self._path = path
         self._local = threading.local()
         self._problem: str | None = None
+        self._opened: list[sqlite3.Connection] = []  # every thread's, so reset() closes them all
 
     @property
     def read_only(self) -> bool:
         """True when the cache's directory cannot be written (a read-only store)."""
-        directory = self._path.parent
-        while not directory.exists() and directory != directory.parent:
-            directory = directory.parent
-        return not os.access(directory, os.W_OK)
+        return not writable_dir(self._path.parent)
 
     def _connection(self) -> sqlite3.Connection | None:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
@@ -68,6 +66,7 @@ class EmbeddingCache:
             self._damaged(e)
             return None
         self._local.db = db
+        self._opened.append(db)
         return db
 
     def _damaged(self, error: sqlite3.Error) -> None:
@@ -148,10 +147,10 @@ class EmbeddingCache:
 
     def reset(self) -> None:
         """Delete the database and start an empty one (for a damaged cache)."""
-        db = getattr(self._local, "db", None)
-        if db is not None:
+        for db in self._opened:
             db.close()
-            self._local.db = None
+        self._opened.clear()
+        self._local = threading.local()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self._path}{suffix}").unlink(missing_ok=True)
         self._problem = None

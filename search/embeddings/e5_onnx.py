@@ -34,7 +34,6 @@ import numpy as np
 
 from search.embeddings.e5_image import E5Image, TensorType
 
-WEIGHT_FORMATS = ("fp32", "int8")
 OPSET = 17
 _ALIGN = 4096
 _MASK_VALUE = -10000.0
@@ -150,7 +149,6 @@ def write_encoder(
     image: E5Image,
     out: Path,
     weights: str = "int8",
-    on_tensor: Callable[[int, int], None] | None = None,
 ) -> None:
     """Write the encoder graph to ``out`` and its tensors to ``out`` + ``.data`` beside it.
 
@@ -158,18 +156,17 @@ def write_encoder(
         image: The decoded image.
         out: The ``.onnx`` file to write (its data file is ``<out>.data``).
         weights: ``fp32`` or ``int8`` (see the module docstring).
-        on_tensor: Called with (layers done, layers in all) as the layers are written.
     """
     from onnx import TensorProto, helper, save_model
 
     if weights not in _LINEAR:
-        raise ValueError(f"unknown weight format {weights!r}; use one of {WEIGHT_FORMATS}")
+        raise ValueError(f"unknown weight format {weights!r}; use one of {tuple(_LINEAR)}")
     linear = _LINEAR[weights]
     hidden = image.header.hidden_size
     data_name = f"{out.name}.data"
     with (out.parent / data_name).open("wb") as data:
         graph = _GraphWriter(data, data_name)
-        _encoder_nodes(graph, image, linear, on_tensor)
+        _encoder_nodes(graph, image, linear)
     inputs = [
         helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "tokens"]),
         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "tokens"]),
@@ -190,7 +187,6 @@ def _encoder_nodes(
     graph: _GraphWriter,
     image: E5Image,
     linear: Callable[[_GraphWriter, str, np.ndarray, np.ndarray, str], str],
-    on_tensor: Callable[[int, int], None] | None,
 ) -> None:
     from onnx import helper, numpy_helper
 
@@ -303,8 +299,6 @@ def _encoder_nodes(
         )
         outer = linear(graph, gelu, image.tensor(f"{p}.fo.w"), image.tensor(f"{p}.fo.b"), f"{p}.fo")
         x = layer_norm(graph.node("Add", [outer, x], "res"), f"{p}.oln", f"{p}.oln.w", f"{p}.oln.b")
-        if on_tensor is not None:
-            on_tensor(layer + 1, header.num_layers)
 
     # Mean over the unmasked tokens, then L2-normalise.
     weights = graph.node("Unsqueeze", [mask, graph.small("axes.m1", np.array([-1]))], "pool")

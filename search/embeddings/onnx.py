@@ -123,8 +123,9 @@ class OnnxEmbedder:
             )
         except Exception as e:  # onnxruntime and tokenizers raise untyped errors; re-raised typed
             raise ModelUnavailableError(
-                f"cannot load the ONNX embedding model {path}: {e}. Delete the folder "
-                f"{self._folder} to have it built again"
+                f"cannot load the ONNX embedding model {path}: {e}. If it is the default model "
+                f"in the user cache, delete {self._folder} to have it built again (a store whose "
+                "vectors came from another model then needs `policykg reindex`)"
             ) from e
         tokenizer.enable_truncation(self._max_seq_length)
         pad_id = tokenizer.token_to_id("<pad>")

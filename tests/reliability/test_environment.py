@@ -107,7 +107,8 @@ def test_a_disk_that_fills_inside_the_commit_window_is_one_error_and_finished_la
     write fails with ENOSPC. Simulated in-process: the file system is real, the failure is not."""
     import errno
 
-    import search.vectors
+    import faiss
+
     from ingest.errors import StoreError
     from tests.reliability.helpers import workspace
 
@@ -118,17 +119,19 @@ def test_a_disk_that_fills_inside_the_commit_window_is_one_error_and_finished_la
         cli("-d", str(reference), "ingest", str(SEED), str(CORPUS / "dev" / "012.txt")).returncode
         == 0
     )
-    real_write = search.vectors.atomic_write_with
 
-    def full_disk(path: Path, write: object) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    def full_disk(index: object, path: str) -> None:
+        # What FAISS raises when its writer cannot write (it reports errno in the message).
+        raise RuntimeError(
+            f"Error: 'ret == (size)' failed: write error: {os.strerror(errno.ENOSPC)}"
+        )
 
-    monkeypatch.setattr(search.vectors, "atomic_write_with", full_disk)
+    monkeypatch.setattr(faiss, "write_index", full_disk)
     space = workspace(data)
     with pytest.raises(StoreError, match="No space left on device"):
         space.ingest_paths([CORPUS / "dev" / "012.txt"])
     assert (data / "journal.json").exists()  # the batch is left to finish
-    monkeypatch.setattr(search.vectors, "atomic_write_with", real_write)
+    monkeypatch.undo()
 
     again = cli("-d", str(data), "ingest", str(CORPUS / "dev" / "012.txt"))  # room again
 
