@@ -264,9 +264,10 @@ def test_graph_neighbourhood_and_collaboration_network(
     assert len(clauses) == 7
 
     lead_clause = next(c for c in clauses if c.endswith("/十五"))
-    page.mouse.click(*node_point(page, lead_clause))
     detail = page.locator(".graph-detail .clause-card")
-    expect(detail).to_contain_text("创新精准招商方式")
+    click_until(
+        page, lead_clause, lambda: expect(detail).to_contain_text("创新精准招商方式", timeout=2_000)
+    )
     expect(detail.locator(".clause-text")).to_contain_text("牵头单位:县商务局")
     expect(detail.locator(".policy-link")).to_have_attribute(
         "href", "#/policy/" + lead_clause.split(":")[0]
@@ -317,8 +318,31 @@ def test_graph_neighbourhood_and_collaboration_network(
     if biggest["properties"]["kind"] != "department":
         page.get_by_label("Unit kind").select_option("")
         wait_for_graph(page)
-    page.mouse.click(*node_point(page, biggest["id"]))
-    expect(page.locator("h1")).to_have_text(biggest["name"])
+    click_node(page, biggest["id"], biggest["name"])
+
+
+def click_node(page: Page, node_id: str, heading: str) -> None:
+    """Click a node and expect its page."""
+    from playwright.sync_api import expect
+
+    click_until(
+        page, node_id, lambda: expect(page.locator("h1")).to_have_text(heading, timeout=2_000)
+    )
+
+
+def click_until(page: Page, node_id: str, arrived: Any, attempts: int = 5) -> None:
+    """Click a node until ``arrived()`` stops raising. The layout may still be settling after
+    the canvas says it is ready (a filter change re-runs it), so a position read mid-animation
+    can miss: read it again and retry."""
+    for attempt in range(attempts):
+        page.mouse.click(*node_point(page, node_id))
+        try:
+            arrived()
+            return
+        except AssertionError:
+            if attempt == attempts - 1:
+                raise
+            page.wait_for_timeout(300)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
