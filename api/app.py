@@ -25,18 +25,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api import schemas
-from api.answers import Answerer, answer_to_dict
-from api.settings import Settings
-from api.workspace import Found, Workspace, open_workspace
-from graph.views import policy_summary
-from ingest.errors import (
+from policykg.api.factory import open_workspace, service_for
+from policykg.api.settings import Settings
+from policykg.ingest.errors import (
     CorruptDocumentError,
     DecodeError,
     DocumentTooLargeError,
     EmptyDocumentError,
     FileTooLargeError,
     IngestError,
+    InvalidRequestError,
     ModelUnavailableError,
     NotFoundError,
     PolicyKGError,
@@ -45,8 +43,9 @@ from ingest.errors import (
     StoreUnavailableError,
     UnsupportedFormatError,
 )
-from ingest.model import Role
-from search.hybrid import SearchMode
+from policykg.service import contract as schemas
+from policykg.service.core import PolicyService
+from policykg.service.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +69,7 @@ _STATUS: list[tuple[type[PolicyKGError], int, str]] = [
     (EmptyDocumentError, 422, "empty_document"),
     (DecodeError, 422, "undecodable"),
     (IngestError, 422, "unreadable_document"),
+    (InvalidRequestError, 422, "invalid_request"),
     (NotFoundError, 404, "not_found"),
     (StoreUnavailableError, 503, "store_unavailable"),
     (ModelUnavailableError, 503, "model_unavailable"),
@@ -84,8 +84,7 @@ class Services:
     """What the endpoints use, built once per app."""
 
     settings: Settings
-    workspace: Workspace
-    answerer: Answerer
+    service: PolicyService
 
 
 class BodyLimit:
@@ -193,11 +192,9 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from api.llm import rewriter_for
-
         space = workspace or open_workspace(chosen)
         await anyio.to_thread.run_sync(space.warm)  # ready means loaded
-        app.state.services = Services(chosen, space, Answerer(space, rewriter=rewriter_for(chosen)))
+        app.state.services = Services(chosen, service_for(space, chosen))
         yield
         space.close()
 
@@ -232,7 +229,6 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
 def services(request: Request) -> Services:
     """The app's services (a dependency, so tests can override it)."""
     found: Services = request.app.state.services
-    found.workspace.sync()  # another process may have committed since the last request
     return found
 
 
@@ -325,34 +321,38 @@ def safe_filename(name: str | None) -> str:
 
 
 MAX_QUERY_CHARS = 500
-"""Longest question or query accepted (also capped by POLICYKG_MAX_QUESTION_CHARS)."""
+"""Longest query a URL may carry (the service's own limit, POLICYKG_MAX_QUESTION_CHARS, also holds)."""
 
-
-def _check_length(text: str, settings: Settings) -> None:
-    if len(text) > settings.max_question_chars:
-        raise StarletteHTTPException(422, f"question over {settings.max_question_chars} characters")
+Jurisdiction = Annotated[
+    str | None,
+    Query(max_length=100, description="A jurisdiction: 上海市松江区, 松江区 or Songjiang"),
+]
 
 
 def _add_routes(app: FastAPI, settings: Settings) -> None:
     @app.get("/healthz", response_model=schemas.Health, tags=["service"])
     def healthz(s: ServicesDep) -> schemas.Health:
         """Liveness: the store answers."""
-        stats = s.workspace.graph.stats()
+        stats = s.service.stats()
         backend = "neo4j" if s.settings.neo4j_uri else "networkx"
         return schemas.Health(
             status="ok", policies=stats.policies, clauses=stats.clauses, backend=backend
         )
 
+    @app.get("/stats", response_model=schemas.StoreStats, tags=["service"])
+    def stats(s: ServicesDep) -> schemas.StoreStats:
+        """What the store holds: policies, clauses, units, jurisdictions, relationships."""
+        return s.service.stats()
+
     @app.post("/ask", response_model=schemas.AskResponse, tags=["answers"])
-    def ask(body: schemas.AskRequest, s: ServicesDep) -> dict[str, Any]:
+    def ask(body: schemas.AskRequest, s: ServicesDep) -> schemas.AskResponse:
         """Answer a question with every statement cited (policy title and clause number).
 
         Unit questions (县商务局负责什么? / What is the 县商务局 responsible for?) return the
         complete set of the unit's clauses with roles; who-leads, citation and ranking questions
         are answered from the graph; anything else by hybrid retrieval.
         """
-        _check_length(body.question, s.settings)
-        return answer_to_dict(s.answerer.ask(body.question, body.jurisdiction))
+        return s.service.ask(body.question, body.jurisdiction)
 
     @app.get("/search", response_model=schemas.SearchResponse, tags=["answers"])
     def search(
@@ -365,126 +365,49 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
         policy_id: Annotated[str | None, Query(max_length=200)] = None,
         unit: Annotated[str | None, Query(max_length=100, description="Unit name or id")] = None,
         role: Literal["lead", "responsible"] | None = None,
-        jurisdiction: Annotated[str | None, Query(max_length=100)] = None,
+        jurisdiction: Jurisdiction = None,
     ) -> schemas.SearchResponse:
         """Hybrid (BM25 + embeddings, fused) clause search with filters."""
-        _check_length(q, s.settings)
-        unit_ids: list[str] = []
-        if unit:
-            direct = s.workspace.graph.unit(unit)
-            unit_ids = (
-                [direct.unit.id]
-                if direct
-                else [u.id for u in s.workspace.graph.find_units(unit, jurisdiction)]
-            )
-            if not unit_ids:
-                raise NotFoundError(f"no unit called {unit}")
-        found: list[Found] = s.workspace.search(
-            q,
-            k,
-            mode=SearchMode(mode),
-            policy_id=policy_id,
-            unit_ids=unit_ids,
-            role=Role(role) if role else None,
-            jurisdiction=jurisdiction,
+        units = [unit] if unit else []
+        return s.service.search(
+            q, k, mode=mode, policy_id=policy_id, units=units, role=role, jurisdiction=jurisdiction
         )
-        hits = [
-            schemas.SearchHitOut.of(
-                f.record, f.hit.score, bm25_rank=f.hit.bm25_rank, dense_rank=f.hit.dense_rank
-            )
-            for f in found
-        ]
-        return schemas.SearchResponse(query=q, mode=mode, hits=hits)
 
     @app.get("/units", response_model=schemas.UnitPage, tags=["graph"])
     def units(
         s: ServicesDep,
         offset: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        jurisdiction: Annotated[str | None, Query(max_length=100)] = None,
+        jurisdiction: Jurisdiction = None,
         name: Annotated[str | None, Query(max_length=100, description="Name contains")] = None,
     ) -> schemas.UnitPage:
         """Units by workload (clauses led and shared)."""
-        page = s.workspace.graph.units(offset, limit, jurisdiction=jurisdiction, name_contains=name)
-        items = [schemas.UnitOut.of(u) for u in page.items]
-        return schemas.UnitPage(total=page.total, offset=offset, limit=limit, items=items)
+        return s.service.units(offset, limit, jurisdiction=jurisdiction, name=name)
 
     @app.get("/units/{name:path}", response_model=schemas.UnitLookup, tags=["graph"])
-    def unit(
-        name: str, s: ServicesDep, jurisdiction: Annotated[str | None, Query(max_length=100)] = None
-    ) -> schemas.UnitLookup:
+    def unit(name: str, s: ServicesDep, jurisdiction: Jurisdiction = None) -> schemas.UnitLookup:
         """A unit by name, alias or id: its clauses by role and its closest partners, per jurisdiction."""
-        graph = s.workspace.graph
-        with s.workspace.reading():
-            direct = graph.unit(name)
-            found = [direct.unit] if direct else graph.find_units(name, jurisdiction)
-            if not found:
-                raise NotFoundError(f"no unit called {name}")
-            details = []
-            for item in found:
-                summary = graph.unit(item.id)
-                assert summary is not None
-                partners = []
-                for edge in graph.collaboration(unit_id=item.id, limit=10):
-                    other = edge.target if edge.source == item.id else edge.source
-                    partner = graph.unit(other)
-                    partners.append(
-                        {
-                            "id": other,
-                            "name": partner.unit.name if partner else other,
-                            "shared_clauses": edge.weight,
-                        }
-                    )
-                by_role = {
-                    role: [schemas.ClauseOut.of(r) for r in graph.unit_clauses(item.id, role)]
-                    for role in Role
-                }
-                details.append(
-                    schemas.UnitDetail(
-                        unit=schemas.UnitOut.of(summary),
-                        lead=by_role[Role.LEAD],
-                        responsible=by_role[Role.RESPONSIBLE],
-                        mentioned=by_role[Role.MENTION],
-                        partners=partners,
-                    )
-                )
-        return schemas.UnitLookup(name=name, units=details)
+        return s.service.unit(name, jurisdiction)
 
-    @app.get("/clauses/{clause_id:path}", response_model=schemas.ClauseOut, tags=["graph"])
-    def clause(clause_id: str, s: ServicesDep) -> schemas.ClauseOut:
+    @app.get("/clauses/{clause_id:path}", response_model=schemas.ClauseDetail, tags=["graph"])
+    def clause(clause_id: str, s: ServicesDep) -> schemas.ClauseDetail:
         """One clause with its policy, number, units and full text."""
-        records = s.workspace.graph.clauses([clause_id])
-        if not records:
-            raise NotFoundError(f"no clause {clause_id}")
-        return schemas.ClauseOut.of(records[0])
+        return s.service.clause(clause_id)
 
     @app.get("/policies", response_model=schemas.PolicyPage, tags=["graph"])
     def policies(
         s: ServicesDep,
         offset: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        jurisdiction: Annotated[str | None, Query(max_length=100)] = None,
+        jurisdiction: Jurisdiction = None,
     ) -> schemas.PolicyPage:
         """Stored policies by jurisdiction and date."""
-        page = s.workspace.graph.policies(offset, limit, jurisdiction=jurisdiction)
-        items = [schemas.PolicySummaryOut.of(p) for p in page.items]
-        return schemas.PolicyPage(total=page.total, offset=offset, limit=limit, items=items)
+        return s.service.policies(offset, limit, jurisdiction=jurisdiction)
 
     @app.get("/policies/{policy_id}", response_model=schemas.PolicyDetail, tags=["graph"])
     def policy(policy_id: str, s: ServicesDep) -> schemas.PolicyDetail:
         """A policy's outline (sections and clauses), what it cites and what cites it."""
-        graph = s.workspace.graph
-        with s.workspace.reading():
-            found = graph.get_policy(policy_id)
-            if found is None:
-                raise NotFoundError(f"no policy {policy_id}")
-            return schemas.PolicyDetail(
-                policy=schemas.PolicySummaryOut.of(policy_summary(found)),
-                preamble=found.preamble,
-                sections=schemas.outline(found),
-                cites=[schemas.PolicySummaryOut.of(p) for p in graph.citations(policy_id)],
-                cited_by=[schemas.PolicySummaryOut.of(p) for p in graph.cited_by(policy_id)],
-            )
+        return s.service.policy(policy_id)
 
     @app.get("/graph/neighborhood", response_model=schemas.GraphView, tags=["graph"])
     def neighborhood(
@@ -494,68 +417,25 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> schemas.GraphView:
         """Nodes within ``depth`` hops of any node (policy, section, clause, unit, jurisdiction)."""
-        view = s.workspace.graph.neighborhood(node_id, depth, limit)
-        if not view.nodes:
-            raise NotFoundError(f"no node {node_id}")
-        return schemas.GraphView(
-            nodes=[
-                schemas.GraphNodeOut(
-                    id=n.id, label=n.label, name=n.name, properties=dict(n.properties)
-                )
-                for n in view.nodes
-            ],
-            edges=[
-                schemas.GraphEdgeOut(source=e.source, target=e.target, type=e.type)
-                for e in view.edges
-            ],
-            truncated=view.truncated,
-        )
+        return s.service.neighborhood(node_id, depth, limit)
 
     @app.get("/graph/collaboration", response_model=schemas.GraphView, tags=["graph"])
     def collaboration(
         s: ServicesDep,
-        jurisdiction: Annotated[str | None, Query(max_length=100)] = None,
+        jurisdiction: Jurisdiction = None,
         unit_id: Annotated[str | None, Query(max_length=200)] = None,
         min_weight: Annotated[int, Query(ge=1)] = 1,
         limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     ) -> schemas.GraphView:
         """Units linked by the clauses they share (weight = shared clauses)."""
-        graph = s.workspace.graph
-        edges = graph.collaboration(
+        return s.service.collaboration(
             jurisdiction=jurisdiction, unit_id=unit_id, min_weight=min_weight, limit=limit
-        )
-        ids = sorted({e.source for e in edges} | {e.target for e in edges})
-        nodes = []
-        for node in ids:
-            summary = graph.unit(node)
-            if summary is not None:
-                nodes.append(
-                    schemas.GraphNodeOut(
-                        id=node,
-                        label="Unit",
-                        name=summary.unit.name,
-                        properties={
-                            "jurisdiction": summary.unit.jurisdiction,
-                            "kind": summary.unit.kind.value,
-                            "lead": summary.lead,
-                            "responsible": summary.responsible,
-                        },
-                    )
-                )
-        return schemas.GraphView(
-            nodes=nodes,
-            edges=[
-                schemas.GraphEdgeOut(
-                    source=e.source, target=e.target, type="SHARES", weight=e.weight
-                )
-                for e in edges
-            ],
         )
 
     @app.get("/jurisdictions", response_model=list[schemas.JurisdictionOut], tags=["graph"])
     def jurisdictions(s: ServicesDep) -> list[schemas.JurisdictionOut]:
         """Jurisdictions in the store, with their policy, unit and clause counts."""
-        return [schemas.JurisdictionOut.of(j) for j in s.workspace.graph.jurisdictions()]
+        return s.service.jurisdictions().jurisdictions
 
     @app.post("/documents", response_model=schemas.IngestResponse, status_code=201, tags=["write"])
     def upload(
@@ -570,18 +450,7 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
         data = file.file.read(s.settings.max_upload_bytes + 1)
         if len(data) > s.settings.max_upload_bytes:
             raise FileTooLargeError(f"upload over {s.settings.max_upload_bytes} bytes", name)
-        policy, report = s.workspace.ingest_upload(
-            data, f"upload/{name}", jurisdiction=jurisdiction
-        )
-        return schemas.IngestResponse(
-            policy_id=policy.id,
-            title=policy.title,
-            doc_number=policy.doc_number,
-            jurisdiction=policy.jurisdiction.name,
-            clauses=len(policy.clauses),
-            replaced=report.replaced,
-            unchanged=bool(report.unchanged),
-        )
+        return s.service.ingest_upload(data, name, jurisdiction)
 
     @app.delete("/policies/{policy_id}", response_model=schemas.DeleteResponse, tags=["write"])
     def delete(
@@ -589,9 +458,7 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
     ) -> schemas.DeleteResponse:
         """Delete a policy, its clauses and units no other policy names (needs the bearer token)."""
         require_token(s.settings, authorization)
-        if not s.workspace.delete_policy(policy_id):
-            raise NotFoundError(f"no policy {policy_id}")
-        return schemas.DeleteResponse(deleted=policy_id)
+        return s.service.delete_policy(policy_id)
 
 
 def _mount_docs(app: FastAPI) -> None:
@@ -626,7 +493,7 @@ def _mount_explorer(app: FastAPI) -> None:
     from fastapi.responses import FileResponse
     from fastapi.staticfiles import StaticFiles
 
-    static = resources.files("api").joinpath("web/static")
+    static = resources.files("policykg.api").joinpath("web/static")
     index = static.joinpath("index.html")
     if not (static.is_dir() and index.is_file()):
         return

@@ -5,17 +5,21 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, NoReturn
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from api.settings import Settings
-from api.workspace import IngestReport, Workspace, open_workspace
-from ingest.errors import PolicyKGError
-from ingest.pipeline import ParseResult, scan_documents
+from policykg.api.factory import open_service
+from policykg.api.settings import Settings
+from policykg.ingest.errors import InvalidRequestError, PolicyKGError
+from policykg.ingest.pipeline import ParseResult, scan_documents
+from policykg.service import contract
+from policykg.service.core import PolicyService
+from policykg.service.workspace import IngestReport
 
 app = typer.Typer(
     help=(
@@ -40,7 +44,7 @@ DataDirOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
-_state: dict[str, Any] = {}
+_state: dict[str, Path | None] = {}
 
 
 @app.callback()
@@ -67,11 +71,16 @@ def settings_for(data_dir: Path | None) -> Settings:
     return settings
 
 
-def _open(settings: Settings) -> Workspace:
-    """The workspace, telling the user on stderr when the embedding model is built (once)."""
-    return open_workspace(
+def _open(settings: Settings) -> PolicyService:
+    """The service, telling the user on stderr when the embedding model is built (once)."""
+    return open_service(
         settings, progress=lambda line: err.print(line, style="dim", highlight=False)
     )
+
+
+def _print_json(model: BaseModel) -> None:
+    """A result as JSON: the same model, and so the same fields, as HTTP and MCP return."""
+    out.print_json(model.model_dump_json())
 
 
 @app.command()
@@ -99,7 +108,7 @@ def ingest(
     status is 1 when any file failed.
     """
     settings = settings_for(data_dir)
-    workspace = _open(settings)
+    service = _open(settings)
     found = scan_documents(paths)
     if not found.files:
         _print_skipped([(str(p), reason) for p, reason in found.skipped])
@@ -125,29 +134,29 @@ def ingest(
         def stage(message: str) -> None:
             progress.update(task, name=message)
 
-        report = workspace.ingest_paths(
+        report = service.ingest_paths(
             paths, jurisdiction=jurisdiction, on_file=advance, on_stage=stage
         )
     if as_json:
-        out.print_json(data=_report_json(report))
+        _print_json(_ingest_summary(report))
     else:
         _print_report(report, settings.data_dir)
-    workspace.close()
+    service.close()
     if report.failed:
         raise typer.Exit(1)
 
 
-def _report_json(report: IngestReport) -> dict[str, Any]:
-    return {
-        "added": len(report.added),
-        "replaced": len(report.replaced),
-        "unchanged": len(report.unchanged),
-        "clauses": report.clauses,
-        "failed": [{"file": f, "error": e.problem} for f, e in report.failed],
-        "skipped": [{"file": f, "reason": r} for f, r in report.skipped],
-        "undetermined_jurisdiction": report.undetermined,
-        "jurisdictions": dict(report.jurisdictions),
-    }
+def _ingest_summary(report: IngestReport) -> contract.IngestSummary:
+    return contract.IngestSummary(
+        added=len(report.added),
+        replaced=len(report.replaced),
+        unchanged=len(report.unchanged),
+        clauses=report.clauses,
+        failed=[contract.FileProblem(file=f, error=e.problem) for f, e in report.failed],
+        skipped=[contract.SkippedFile(file=f, reason=r) for f, r in report.skipped],
+        undetermined_jurisdiction=report.undetermined,
+        jurisdictions=dict(report.jurisdictions),
+    )
 
 
 def _print_report(report: IngestReport, data_dir: Path) -> None:
@@ -194,30 +203,9 @@ def _print_skipped(skipped: list[tuple[str, str]], most: int = 20) -> None:
 def stats(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
     """Show what the store holds: policies, clauses, units, jurisdictions, relationships."""
     settings = settings_for(data_dir)
-    workspace = _open(settings)
-    counts = workspace.graph.stats()
-    places = workspace.graph.jurisdictions()
+    counts = _open(settings).stats()
     if as_json:
-        out.print_json(
-            data={
-                "data_dir": str(settings.data_dir),
-                "policies": counts.policies,
-                "stub_policies": counts.stub_policies,
-                "sections": counts.sections,
-                "clauses": counts.clauses,
-                "units": counts.units,
-                "jurisdictions": [
-                    {
-                        "name": p.jurisdiction.name,
-                        "policies": p.policies,
-                        "units": p.units,
-                        "clauses": p.clauses,
-                    }
-                    for p in places
-                ],
-                "relationships": dict(counts.relationships),
-            }
-        )
+        _print_json(counts)
         return
     table = Table(title=f"PolicyKG store {settings.data_dir}", show_header=False)
     for label, value in (
@@ -226,24 +214,29 @@ def stats(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
         ("sections", counts.sections),
         ("clauses", counts.clauses),
         ("units", counts.units),
-        ("jurisdictions", len(places)),
+        ("jurisdictions", len(counts.jurisdictions)),
+        *counts.relationships.items(),
     ):
         table.add_row(label, str(value))
-    for kind, value in counts.relationships.items():
-        table.add_row(kind, str(value))
     out.print(table)
-    if places:
+    if counts.jurisdictions:
         by_place = Table("jurisdiction", "policies", "units", "clauses")
-        for p in places[:20]:
-            by_place.add_row(p.jurisdiction.name, str(p.policies), str(p.units), str(p.clauses))
+        for p in counts.jurisdictions[:20]:
+            by_place.add_row(p.name, str(p.policies), str(p.units), str(p.clauses))
         out.print(by_place)
+
+
+JurisdictionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--jurisdiction", "-j", help="Only this jurisdiction (松江区, 上海市松江区 or Songjiang)."
+    ),
+]
 
 
 @app.command()
 def units(
-    jurisdiction: Annotated[
-        str | None, typer.Option("--jurisdiction", "-j", help="Only this jurisdiction.")
-    ] = None,
+    jurisdiction: JurisdictionOption = None,
     name: Annotated[
         str | None, typer.Option("--name", help="Only units whose name contains this.")
     ] = None,
@@ -252,101 +245,42 @@ def units(
     as_json: JsonOption = False,
 ) -> None:
     """List units by workload: clauses they lead and share, mentions, policies naming them."""
-    workspace = _open(settings_for(data_dir))
-    page = workspace.graph.units(0, limit, jurisdiction=jurisdiction, name_contains=name)
+    page = _open(settings_for(data_dir)).units(0, limit, jurisdiction=jurisdiction, name=name)
     if as_json:
-        out.print_json(
-            data={
-                "total": page.total,
-                "units": [
-                    {
-                        "id": u.unit.id,
-                        "name": u.unit.name,
-                        "jurisdiction": u.unit.jurisdiction,
-                        "kind": u.unit.kind.value,
-                        "lead": u.lead,
-                        "responsible": u.responsible,
-                        "mentions": u.mentions,
-                        "policies": u.policies,
-                    }
-                    for u in page.items
-                ],
-            }
-        )
+        _print_json(page)
         return
+    columns = ("name", "jurisdiction", "kind", "lead", "responsible", "mentions", "policies")
     table = Table(
         "unit",
-        "jurisdiction",
-        "kind",
-        "lead",
-        "responsible",
-        "mentions",
-        "policies",
+        *columns[1:],
         title=f"{page.total} units",
         caption=_shown(len(page.items), page.total),
     )
     for u in page.items:
-        table.add_row(
-            u.unit.name,
-            u.unit.jurisdiction,
-            u.unit.kind.value,
-            str(u.lead),
-            str(u.responsible),
-            str(u.mentions),
-            str(u.policies),
-        )
+        table.add_row(*(str(getattr(u, c)) for c in columns))
     out.print(table)
 
 
 @app.command()
 def analyze(
-    jurisdiction: Annotated[
-        str | None, typer.Option("--jurisdiction", "-j", help="Only this jurisdiction.")
-    ] = None,
+    jurisdiction: JurisdictionOption = None,
     top: Annotated[int, typer.Option(help="Rows per ranking.")] = 15,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Workload ranking, centrality in the collaboration network, and communities of units."""
-    from graph.analysis import (
-        collaboration_graph,
-        unit_centrality,
-        unit_communities,
-        workload_ranking,
-    )
-
-    workspace = _open(settings_for(data_dir))
-    ranking = workload_ranking(workspace.graph, jurisdiction, top)
-    network = collaboration_graph(workspace.graph, jurisdiction)
-    central = unit_centrality(network, top)
-    groups = unit_communities(network)
+    analysis = _open(settings_for(data_dir)).analyze(jurisdiction, top)
     if as_json:
-        out.print_json(
-            data={
-                "workload": [
-                    {
-                        "unit": r.unit.name,
-                        "jurisdiction": r.unit.jurisdiction,
-                        "lead": r.lead,
-                        "responsible": r.responsible,
-                    }
-                    for r in ranking
-                ],
-                "centrality": [_as_dict(c) for c in central],
-                "communities": [
-                    {"units": list(c.names), "shared_clauses": c.internal_weight} for c in groups
-                ],
-            }
-        )
+        _print_json(analysis)
         return
     table = Table("unit", "jurisdiction", "lead", "responsible", title="Workload")
-    for r in ranking:
-        table.add_row(r.unit.name, r.unit.jurisdiction, str(r.lead), str(r.responsible))
+    for r in analysis.workload:
+        table.add_row(r.unit, r.jurisdiction, str(r.lead), str(r.responsible))
     out.print(table)
     table = Table(
         "unit", "partners", "shared clauses", "betweenness", "pagerank", title="Centrality"
     )
-    for c in central:
+    for c in analysis.centrality:
         table.add_row(
             c.name,
             str(c.partners),
@@ -355,14 +289,8 @@ def analyze(
             f"{c.pagerank:.3f}",
         )
     out.print(table)
-    for i, group in enumerate(groups[:10], start=1):
-        out.print(f"community {i} ({len(group.units)} units): " + "、".join(group.names[:12]))
-
-
-def _as_dict(value: Any) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return asdict(value)
+    for i, group in enumerate(analysis.communities[:10], start=1):
+        out.print(f"community {i} ({len(group.units)} units): " + "、".join(group.units[:12]))
 
 
 @app.command()
@@ -386,25 +314,27 @@ def export(
     data_dir: DataDirOption = None,
 ) -> None:
     """Export the graph for Gephi (GEXF), Cytoscape/yEd (GraphML) or notebooks (JSON)."""
-    from graph.analysis import collaboration_graph
-    from graph.export import export_graph
-
-    workspace = _open(settings_for(data_dir))
-    if graph == "collaboration":
-        network = collaboration_graph(workspace.graph, jurisdiction)
-    elif graph == "full":
-        network = workspace.graph.to_networkx()
-    else:
-        err.print(f"[red]error:[/] --graph must be full or collaboration, not {graph!r}")
-        raise typer.Exit(2)
+    if graph not in ("full", "collaboration"):
+        _usage(f"--graph must be full or collaboration, not {graph!r}")
+    service = _open(settings_for(data_dir))
     try:
-        written = export_graph(network, output, fmt)
-    except ValueError as e:
-        err.print(f"[red]error:[/] {e}")
-        raise typer.Exit(2) from e
+        written = service.export(
+            output,
+            graph="collaboration" if graph == "collaboration" else "full",
+            jurisdiction=jurisdiction,
+            fmt=fmt,
+        )
+    except InvalidRequestError as e:
+        _usage(str(e))
     out.print(
-        f"Wrote {network.number_of_nodes()} nodes and {network.number_of_edges()} edges to {output} ({written})."
+        f"Wrote {written.nodes} nodes and {written.edges} edges to {output} ({written.format})."
     )
+
+
+def _usage(message: str) -> NoReturn:
+    """Refuse the command line as given (exit status 2, as for any usage error)."""
+    err.print(f"[red]error:[/] {message}")
+    raise typer.Exit(2)
 
 
 @app.command("neo4j-sync")
@@ -423,24 +353,24 @@ def neo4j_sync(
 
     Idempotent: policies already in Neo4j are left as they are, earlier versions are replaced.
     """
-    from graph.memory import MemoryGraphStore
-    from graph.neo4j import connect
+    from policykg.api.factory import embedded_graph, neo4j_graph
+    from policykg.service.transfer import copy_policies
 
     settings = settings_for(data_dir)
     target_uri = uri or settings.neo4j_uri
     if not target_uri:
-        err.print("[red]error:[/] give --uri or set POLICYKG_NEO4J_URI")
-        raise typer.Exit(2)
-    source = MemoryGraphStore(settings.data_dir / "graph")
-    target = connect(
-        target_uri,
-        user if user is not None else settings.neo4j_user,
-        password if password is not None else settings.neo4j_password.get_secret_value(),
-        database=database or settings.neo4j_database,
-        timeout=settings.neo4j_timeout,
+        _usage("give --uri or set POLICYKG_NEO4J_URI")
+    settings = settings.model_copy(
+        update={
+            "neo4j_uri": target_uri,
+            "neo4j_user": user if user is not None else settings.neo4j_user,
+            "neo4j_password": password
+            if password is not None
+            else settings.neo4j_password.get_secret_value(),
+            "neo4j_database": database or settings.neo4j_database,
+        }
     )
-    ids = sorted(source.policy_ids())
-    written = unchanged = 0
+    source, target = embedded_graph(settings), neo4j_graph(settings)
     with Progress(
         TextColumn("[bold]neo4j-sync[/]"),
         BarColumn(),
@@ -449,18 +379,13 @@ def neo4j_sync(
         transient=True,
         disable=not err.is_terminal,
     ) as progress:
-        task = progress.add_task("sync", total=len(ids))
-        for start in range(0, len(ids), 50):
-            batch = [p for i in ids[start : start + 50] if (p := source.get_policy(i)) is not None]
-            for result in target.write_policies(batch):
-                unchanged += result.unchanged
-                written += not result.unchanged
-            progress.update(task, advance=len(batch))
-    stats = target.stats()
+        task = progress.add_task("sync", total=len(source.policy_ids()))
+        copied = copy_policies(source, target, lambda n: progress.update(task, advance=n))
     target.close()
     out.print(
-        f"Synced {len(ids)} policies to {target_uri}: {written} written, {unchanged} already there. "
-        f"Neo4j now holds {stats.policies} policies, {stats.clauses} clauses, {stats.units} units."
+        f"Synced {copied.policies} policies to {target_uri}: {copied.written} written, "
+        f"{copied.unchanged} already there. Neo4j now holds {copied.target.policies} policies, "
+        f"{copied.target.clauses} clauses, {copied.target.units} units."
     )
 
 
@@ -481,15 +406,9 @@ def ask(
     the unit; who-leads, citation and ranking questions are answered from the graph; anything else
     by hybrid retrieval.
     """
-    from api.answers import Answerer, answer_to_dict
-    from api.llm import rewriter_for
-
-    settings = settings_for(data_dir)
-    workspace = _open(settings)
-    answerer = Answerer(workspace, rewriter=rewriter_for(settings))
-    answer = answerer.ask(question, jurisdiction)
+    answer = _open(settings_for(data_dir)).ask(question, jurisdiction)
     if as_json:
-        out.print_json(data=answer_to_dict(answer))
+        _print_json(answer)
         return
     out.print(answer.answer)
     if answer.clauses:
@@ -511,7 +430,7 @@ def serve(
     """Serve the HTTP API (OpenAPI docs at /docs) and the web explorer at /."""
     import uvicorn
 
-    from api.app import create_app
+    from policykg.api.app import create_app
 
     settings = settings_for(data_dir)
     out.print(f"PolicyKG on http://{host}:{port}  (API docs: /docs; data: {settings.data_dir})")
@@ -527,81 +446,44 @@ def search(
     unit: Annotated[
         list[str] | None, typer.Option(help="Only clauses of this unit (name or id); repeatable.")
     ] = None,
-    role: Annotated[str | None, typer.Option(help="With --unit: lead or responsible.")] = None,
-    jurisdiction: Annotated[
-        str | None, typer.Option("--jurisdiction", "-j", help="Only this jurisdiction.")
+    role: Annotated[
+        str | None,
+        typer.Option(
+            help="lead or responsible: only clauses where the --unit (any unit without one) has it."
+        ),
     ] = None,
+    jurisdiction: JurisdictionOption = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Search clauses: BM25 and embeddings fused (or one of them), with filters."""
-    from ingest.model import Role
-    from search.hybrid import SearchMode
-
-    try:
-        chosen_mode = SearchMode(mode)
-        chosen_role = Role(role) if role else None
-    except ValueError as e:
-        err.print(f"[red]error:[/] {e}")
-        raise typer.Exit(2) from e
-    workspace = _open(settings_for(data_dir))
-    unit_ids = [u.id for name in unit or [] for u in _units_named(workspace, name, jurisdiction)]
-    if unit and not unit_ids:
-        err.print(f"[red]error:[/] no unit called {', '.join(unit)}")
-        raise typer.Exit(1)
-    found = workspace.search(
+    if mode not in ("hybrid", "bm25", "dense"):
+        _usage(f"--mode must be hybrid, bm25 or dense, not {mode!r}")
+    if role not in (None, "lead", "responsible"):
+        _usage(f"--role must be lead or responsible, not {role!r}")
+    found = _open(settings_for(data_dir)).search(
         query,
         k,
-        mode=chosen_mode,
+        mode=mode,  # type: ignore[arg-type]  # checked above
         policy_id=policy,
-        unit_ids=unit_ids,
-        role=chosen_role,
+        units=unit or [],
+        role=role,  # type: ignore[arg-type]  # checked above
         jurisdiction=jurisdiction,
     )
     if as_json:
-        out.print_json(
-            data={
-                "query": query,
-                "mode": chosen_mode.value,
-                "hits": [
-                    {
-                        "clause_id": f.record.clause.id,
-                        "policy_id": f.record.clause.policy_id,
-                        "policy_title": f.record.policy_title,
-                        "jurisdiction": f.record.jurisdiction,
-                        "number": f.record.clause.number,
-                        "title": f.record.clause.title,
-                        "lead_units": list(f.record.clause.lead_units),
-                        "responsible_units": list(f.record.clause.responsible_units),
-                        "score": f.hit.score,
-                        "bm25_rank": f.hit.bm25_rank,
-                        "dense_rank": f.hit.dense_rank,
-                        "text": f.record.clause.text,
-                    }
-                    for f in found
-                ],
-            }
-        )
+        _print_json(found)
         return
-    if not found:
+    if not found.hits:
         out.print("No clause found.")
-    for rank, f in enumerate(found, start=1):
-        clause = f.record.clause
+    for rank, hit in enumerate(found.hits, start=1):
         out.print(
-            f"[bold]{rank}. {f.record.policy_title} {clause.marker}{clause.title}[/]  [dim]({f.record.jurisdiction}; score {f.hit.score:.4f}, bm25 #{f.hit.bm25_rank or '-'}, dense #{f.hit.dense_rank or '-'})[/]"
+            f"[bold]{rank}. {hit.policy_title} {hit.marker}{hit.title}[/]  [dim]({hit.jurisdiction}; score {hit.score:.4f}, bm25 #{hit.bm25_rank or '-'}, dense #{hit.dense_rank or '-'})[/]"
         )
-        if clause.lead_units or clause.responsible_units:
+        if hit.lead_units or hit.responsible_units:
             out.print(
-                f"   牵头: {'、'.join(clause.lead_units) or '—'}  责任: {'、'.join(clause.responsible_units) or '—'}"
+                f"   牵头: {'、'.join(hit.lead_units) or '—'}  责任: {'、'.join(hit.responsible_units) or '—'}"
             )
-        out.print("   " + clause.text.replace("\n", " ")[:160])
-
-
-def _units_named(workspace: Any, name: str, jurisdiction: str | None) -> list[Any]:
-    direct = workspace.graph.unit(name)
-    if direct is not None:
-        return [direct.unit]
-    return list(workspace.graph.find_units(name, jurisdiction=jurisdiction))
+        out.print("   " + hit.text.replace("\n", " ")[:160])
 
 
 @app.command()
@@ -618,48 +500,38 @@ def check(
 ) -> None:
     """Check that graph, vectors and BM25 hold the same clauses with the same contents, and that
     every stored file is whole (exit 1 when anything disagrees)."""
-    workspace = _open(settings_for(data_dir))
-    report = workspace.repair() if repair else workspace.check(contents=not quick)
-    after = workspace.check(contents=not quick) if repair else report
-    figures = {
-        "clauses_in_graph": after.clauses_in_graph,
-        "vectors": after.vectors,
-        "bm25": after.bm25,
-        "consistent": after.clean,
-        "problems": report.problems()[:-1] if report.problems() else [],
-        "repaired": report.repaired,
-        "unverified_vectors": after.unverified_vectors,
-    }
+    result = _open(settings_for(data_dir)).check(contents=not quick, repair=repair)
     if as_json:
-        out.print_json(data=figures)
+        _print_json(result)
     else:
-        state = "consistent" if after.clean else "[red]problems found[/]"
+        state = "consistent" if result.consistent else "[red]problems found[/]"
         out.print(
-            f"graph {after.clauses_in_graph} clauses, vectors {after.vectors}, "
-            f"BM25 {after.bm25}: {state}"
+            f"graph {result.clauses_in_graph} clauses, vectors {result.vectors}, "
+            f"BM25 {result.bm25}: {state}"
         )
-        for line in report.problems() if not repair else report.problems()[:-1]:
+        for line in result.problems:
             out.print(f"  {line}", highlight=False)
-        for line in report.repaired:
+        if result.problems and not repair:
+            out.print("  run `policykg check --repair` to fix this", highlight=False)
+        for line in result.repaired:
             out.print(f"  repaired: {line}", highlight=False)
-        if after.unverified_vectors:
+        if result.unverified_vectors:
             out.print(
-                f"  {after.unverified_vectors} vectors have no cached copy to compare with "
+                f"  {result.unverified_vectors} vectors have no cached copy to compare with "
                 "(checked to be unit vectors only)"
             )
-        if repair and not after.clean:
-            for line in after.problems():
-                out.print(f"  still: {line}", highlight=False)
-    if not after.clean:
+        for line in result.still:
+            out.print(f"  still: {line}", highlight=False)
+    if not result.consistent:
         raise typer.Exit(1)
 
 
 @app.command()
 def reindex(data_dir: DataDirOption = None) -> None:
     """Embed and index every clause again with the configured model (after changing it)."""
-    workspace = _open(settings_for(data_dir))
-    count = workspace.reindex()
-    out.print(f"Indexed {count} clauses with {workspace.index.embedder.name}.")
+    service = _open(settings_for(data_dir))
+    count = service.reindex()
+    out.print(f"Indexed {count} clauses with {service.embedder_name}.")
 
 
 @app.command()
@@ -670,27 +542,21 @@ def delete(
     data_dir: DataDirOption = None,
 ) -> None:
     """Delete a policy, its clauses, and units no other policy names."""
-    workspace = _open(settings_for(data_dir))
-    if not workspace.delete_policy(policy_id):
-        err.print(f"[red]error:[/] no policy {policy_id}")
-        raise typer.Exit(1)
+    _open(settings_for(data_dir)).delete_policy(policy_id)
     out.print(f"Deleted {policy_id}.")
 
 
 @app.command()
 def policies(
-    jurisdiction: Annotated[
-        str | None, typer.Option("--jurisdiction", "-j", help="Only this jurisdiction.")
-    ] = None,
+    jurisdiction: JurisdictionOption = None,
     limit: Annotated[int, typer.Option(help="How many to list.")] = 50,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """List stored policies with their ids, 文号 and clause counts."""
-    workspace = _open(settings_for(data_dir))
-    page = workspace.graph.policies(0, limit, jurisdiction=jurisdiction)
+    page = _open(settings_for(data_dir)).policies(0, limit, jurisdiction=jurisdiction)
     if as_json:
-        out.print_json(data={"total": page.total, "policies": [_as_dict(p) for p in page.items]})
+        _print_json(page)
         return
     table = Table(
         "id",
@@ -734,20 +600,13 @@ def mcp_server(
     Tools: ask (cited answers), search, unit_duties, get_clause, get_policy, list_units,
     list_jurisdictions. With stdio, stdout carries only MCP messages; logs go to stderr.
     """
-    from api.answers import Answerer
-    from api.llm import rewriter_for
-    from api.mcp_server import build_mcp_server, run_http, run_stdio
+    from policykg.api.mcp_server import build_mcp_server, run_http, run_stdio
 
     if transport not in ("stdio", "http"):
-        err.print(f"[red]error:[/] --transport must be stdio or http, not {transport!r}")
-        raise typer.Exit(2)
+        _usage(f"--transport must be stdio or http, not {transport!r}")
     settings = settings_for(data_dir)
-    workspace = _open(settings)
-    server = build_mcp_server(
-        workspace,
-        Answerer(workspace, rewriter=rewriter_for(settings)),
-        max_question_chars=settings.max_question_chars,
-    )
+    service = _open(settings)
+    server = build_mcp_server(service)
     try:
         if transport == "http":
             err.print(
@@ -757,7 +616,7 @@ def mcp_server(
         else:
             run_stdio(server)
     finally:
-        workspace.close()
+        service.close()
 
 
 def main() -> None:

@@ -24,19 +24,22 @@ from collections import defaultdict
 from pathlib import Path
 from typing import cast
 
-from api.answers import Answer, Answerer
-from api.settings import Settings
-from api.workspace import open_workspace
 from benchmarks._results import update_section
 from benchmarks.retrieval import FIXTURES, resolve_gold
-from graph.schema import title_key
-from ingest.model import Policy
+from policykg.api.factory import open_workspace
+from policykg.api.settings import Settings
+from policykg.graph.schema import title_key
+from policykg.ingest.model import Policy
+from policykg.service.contract import AskResponse
+from policykg.service.core import PolicyService
 
 ROOT = Path(__file__).resolve().parents[1]
 UNIT_INTENTS = {"unit_duties", "unit_lead", "unit_responsible"}
 
 
-def judge(question: dict[str, object], answer: Answer, policies: list[Policy]) -> tuple[bool, str]:
+def judge(
+    question: dict[str, object], answer: AskResponse, policies: list[Policy]
+) -> tuple[bool, str]:
     """Whether ``answer`` is right for ``question``, and why not."""
     intent = str(question["intent"])
     expected_refs = list(question.get("expected", []))  # type: ignore[call-overload]
@@ -76,7 +79,7 @@ def judge(question: dict[str, object], answer: Answer, policies: list[Policy]) -
     return False, f"unknown intent {intent}"
 
 
-def judge_search(question: dict[str, object], answer: Answer, policies: list[Policy]) -> bool:
+def judge_search(question: dict[str, object], answer: AskResponse, policies: list[Policy]) -> bool:
     """A free question is answered when a gold clause is among the five cited."""
     gold = {resolve_gold(policies, g) for g in question["gold"]}  # type: ignore[attr-defined]
     return bool(gold & {c.clause_id for c in answer.clauses[:5]})
@@ -88,6 +91,9 @@ def main() -> int:
     parser.add_argument("--backend", default="onnx-int8")
     parser.add_argument("--errors", action="store_true")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--dump", type=Path, help="Write every answer (the answer contract) to this JSON file"
+    )
     args = parser.parse_args()
     units = json.loads((FIXTURES / "questions" / "units.json").read_text(encoding="utf-8"))[
         "questions"
@@ -109,12 +115,19 @@ def main() -> int:
             Settings(data_dir=data, embed_model=args.model, embed_backend=args.backend)
         )
         workspace.ingest_paths([FIXTURES / "corpus"])
-        answerer = Answerer(workspace)
+        service = PolicyService(workspace)
+        answered: list[dict[str, object]] = []
+
+        def ask(question: str) -> AskResponse:
+            answer = service.ask(question)
+            answered.append(answer.model_dump(mode="json"))
+            return answer
+
         policies = [
             p for i in sorted(workspace.graph.policy_ids()) if (p := workspace.graph.get_policy(i))
         ]
         for question in units:
-            answer = answerer.ask(str(question["question"]))
+            answer = ask(str(question["question"]))
             ok, why = judge(question, answer, policies)
             intent = str(question["intent"])
             right[intent].append(ok)
@@ -124,7 +137,7 @@ def main() -> int:
             if args.errors and not ok:
                 print(f"{question['id']} {question['question']} -> {answer.intent}: {why}")
         for question in free:
-            answer = answerer.ask(str(question["question"]))
+            answer = ask(str(question["question"]))
             ok = answer.intent == "search" and judge_search(question, answer, policies)
             right["search"].append(ok)
             right[f"search ({question['lang']})"].append(ok)
@@ -133,7 +146,7 @@ def main() -> int:
             if args.errors and not ok:
                 print(f"{question['id']} {question['question']} -> {answer.intent}")
         for question in heldout:
-            answer = answerer.ask(str(question["question"]))
+            answer = ask(str(question["question"]))
             intent = str(question["intent"])
             if intent == "search":
                 ok = judge_search(question, answer, policies)
@@ -178,6 +191,8 @@ def main() -> int:
         lines.append(f"| {intent} | {len(results)} | {sum(results) / len(results):.3f} |")
     table = "\n".join(lines)
     print(table)
+    if args.dump:
+        args.dump.write_text(json.dumps(answered, ensure_ascii=False, indent=1), encoding="utf-8")
     if not args.no_write:
         update_section("answers", "Answer accuracy per intent", table)
     return 0

@@ -48,7 +48,7 @@ def run(args: list[str], cwd: Path, env: dict[str, str]) -> Run:
     """Run ``python -m api.cli ARGS`` in ``cwd`` and measure it from outside."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", *args],
+        [sys.executable, "-m", "policykg.api.cli", *args],
         cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -34,7 +34,7 @@ if str(REPO) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from search.embeddings.e5_image import (  # noqa: E402
+from policykg.search.embeddings.e5_image import (  # noqa: E402
     PASSAGE_PROMPT,
     QUERY_PROMPT,
     build_sentence_transformer_model,

@@ -12,9 +12,9 @@ import json
 import sys
 from pathlib import Path
 
-from ingest.evaluation import DocumentScore, Score, load_gold, score_policy
-from ingest.parser import parse_document
-from ingest.readers import read_path
+from policykg.ingest.evaluation import DocumentScore, Score, load_gold, score_policy
+from policykg.ingest.parser import parse_document
+from policykg.ingest.readers import read_path
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"

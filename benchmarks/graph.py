@@ -24,11 +24,11 @@ from pathlib import Path
 import psutil
 
 from benchmarks._results import update_section
-from graph.base import GraphStore
-from graph.memory import MemoryGraphStore
-from ingest.model import Policy
-from ingest.parser import KnownUnits
-from ingest.pipeline import find_documents, parse_paths
+from policykg.graph.base import GraphStore
+from policykg.graph.memory import MemoryGraphStore
+from policykg.ingest.model import Policy
+from policykg.ingest.parser import KnownUnits
+from policykg.ingest.pipeline import find_documents, parse_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpus"
@@ -153,7 +153,7 @@ def main() -> int:
 
 
 def bench_neo4j(dev: list[Policy], bulk: list[Policy], queries: int) -> list[str]:
-    from graph.neo4j import Neo4jStore, connect
+    from policykg.graph.neo4j import Neo4jStore, connect
 
     sys.path.insert(0, str(ROOT))
     from tests.neo4j_server import Neo4jServerProcess

@@ -22,10 +22,10 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from api.settings import Settings
-from api.workspace import open_workspace
 from benchmarks._results import update_section
-from search.vectors import _every_core, _flat_contents, build_ivf
+from policykg.api.factory import open_workspace
+from policykg.api.settings import Settings
+from policykg.search.vectors import _every_core, _flat_contents, build_ivf
 
 ROOT = Path(__file__).resolve().parents[1]
 

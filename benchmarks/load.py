@@ -175,7 +175,7 @@ def main() -> int:
         [
             sys.executable,
             "-m",
-            "api.cli",
+            "policykg.api.cli",
             "serve",
             "--data-dir",
             str(args.data_dir),
@@ -213,7 +213,15 @@ def main() -> int:
             server.kill()
             server.wait()
     check = subprocess.run(
-        [sys.executable, "-m", "api.cli", "check", "--data-dir", str(args.data_dir), "--json"],
+        [
+            sys.executable,
+            "-m",
+            "policykg.api.cli",
+            "check",
+            "--data-dir",
+            str(args.data_dir),
+            "--json",
+        ],
         capture_output=True,
         text=True,
         check=False,

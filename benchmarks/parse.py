@@ -17,11 +17,11 @@ from collections import Counter
 from pathlib import Path
 
 from benchmarks._results import update_section
-from ingest.errors import IngestError
-from ingest.jurisdiction import gazetteer
-from ingest.parser import KnownUnits, parse_document
-from ingest.pipeline import find_documents
-from ingest.readers import RawDocument, read_path
+from policykg.ingest.errors import IngestError
+from policykg.ingest.jurisdiction import gazetteer
+from policykg.ingest.parser import KnownUnits, parse_document
+from policykg.ingest.pipeline import find_documents
+from policykg.ingest.readers import RawDocument, read_path
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "bulk"
 

@@ -20,11 +20,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.settings import Settings
-from api.workspace import Workspace, open_workspace
 from benchmarks._results import update_section
-from ingest.model import Policy
-from search.hybrid import SearchMode
+from policykg.api.factory import open_workspace
+from policykg.api.settings import Settings
+from policykg.ingest.model import Policy
+from policykg.search.hybrid import SearchMode
+from policykg.service.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"

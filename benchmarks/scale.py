@@ -30,17 +30,17 @@ from pathlib import Path
 
 import numpy as np
 
-from api.settings import Settings
-from api.workspace import embedder_for
 from benchmarks._results import update_section
-from graph.memory import MemoryGraphStore
-from ingest.parser import KnownUnits
-from ingest.pipeline import find_documents, parse_paths
-from search.bm25 import BM25Index
-from search.embeddings.hashing import HashingEmbedder
-from search.hybrid import HybridSearcher
-from search.index import ClauseIndex, passage_text
-from search.vectors import VectorIndex
+from policykg.api.factory import embedder_for
+from policykg.api.settings import Settings
+from policykg.graph.memory import MemoryGraphStore
+from policykg.ingest.parser import KnownUnits
+from policykg.ingest.pipeline import find_documents, parse_paths
+from policykg.search.bm25 import BM25Index
+from policykg.search.embeddings.hashing import HashingEmbedder
+from policykg.search.hybrid import HybridSearcher
+from policykg.search.index import ClauseIndex, passage_text
+from policykg.search.vectors import VectorIndex
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT.parent / "shared" / "corpus" / "bulk"

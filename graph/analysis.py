@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from graph.base import GraphStore, UnitSummary
+from policykg.graph.base import GraphStore, UnitSummary
 
 
 @dataclass(frozen=True, slots=True)

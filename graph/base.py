@@ -13,7 +13,7 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import networkx as nx
 
-from ingest.model import Clause, Jurisdiction, Policy, Role, Unit
+from policykg.ingest.model import Clause, Jurisdiction, Policy, Role, Unit
 
 T = TypeVar("T")
 

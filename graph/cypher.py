@@ -16,7 +16,7 @@ instead: those nodes are always candidates, and Python confirms every candidate.
 
 from __future__ import annotations
 
-from graph.schema import (
+from policykg.graph.schema import (
     CITES,
     CLAUSE,
     HAS_CLAUSE,

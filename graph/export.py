@@ -9,7 +9,7 @@ from typing import Any
 
 import networkx as nx
 
-from ingest.storage import atomic_write_bytes
+from policykg.ingest.storage import atomic_write_bytes
 
 FORMATS = ("graphml", "gexf", "json")
 

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import networkx as nx
 
-from graph import schema
-from graph.base import (
+from policykg.graph import schema
+from policykg.graph.base import (
     ClauseRecord,
     CollaborationEdge,
     GraphEdge,
@@ -42,7 +42,7 @@ from graph.base import (
     UnitSummary,
     WriteResult,
 )
-from graph.views import (
+from policykg.graph.views import (
     clause_properties,
     clause_sort_key,
     collaboration_pairs,
@@ -61,11 +61,11 @@ from graph.views import (
     unit_properties,
     unit_sort_key,
 )
-from ingest.errors import StoreCorruptError
-from ingest.ids import stub_policy_id
-from ingest.model import Clause, Jurisdiction, Policy, Role, Unit, UnitKind
-from ingest.serialize import policy_from_dict, policy_to_dict
-from ingest.storage import atomic_write_bytes, atomic_write_json, gc_paused, remove_quietly
+from policykg.ingest.errors import StoreCorruptError
+from policykg.ingest.ids import stub_policy_id
+from policykg.ingest.model import Clause, Jurisdiction, Policy, Role, Unit, UnitKind
+from policykg.ingest.serialize import policy_from_dict, policy_to_dict
+from policykg.ingest.storage import atomic_write_bytes, atomic_write_json, gc_paused, remove_quietly
 
 logger = logging.getLogger(__name__)
 

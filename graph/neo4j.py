@@ -45,8 +45,8 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
-from graph import cypher, schema
-from graph.base import (
+from policykg.graph import cypher, schema
+from policykg.graph.base import (
     ClauseRecord,
     CollaborationEdge,
     GraphEdge,
@@ -59,7 +59,7 @@ from graph.base import (
     UnitSummary,
     WriteResult,
 )
-from graph.views import (
+from policykg.graph.views import (
     JURISDICTION_PREFIX,
     clause_from_properties,
     clause_properties,
@@ -79,9 +79,9 @@ from graph.views import (
     unit_properties,
     unit_sort_key,
 )
-from ingest.errors import StoreCorruptError, StoreError, StoreUnavailableError
-from ingest.ids import stub_policy_id, unit_id
-from ingest.model import (
+from policykg.ingest.errors import StoreCorruptError, StoreError, StoreUnavailableError
+from policykg.ingest.ids import stub_policy_id, unit_id
+from policykg.ingest.model import (
     Citation,
     Clause,
     Jurisdiction,
@@ -92,7 +92,7 @@ from ingest.model import (
     Unit,
     UnitKind,
 )
-from ingest.serialize import policy_from_dict, policy_to_dict
+from policykg.ingest.serialize import policy_from_dict, policy_to_dict
 
 logger = logging.getLogger(__name__)
 

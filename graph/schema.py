@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.model import Policy, Role
+from policykg.ingest.model import Policy, Role
 
 POLICY = "Policy"
 SECTION = "Section"

@@ -9,10 +9,16 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from graph import schema
-from graph.base import ClauseRecord, CollaborationEdge, GraphNode, PolicySummary, UnitSummary
-from ingest.jurisdiction import resolve_name
-from ingest.model import Clause, Jurisdiction, Level, Policy, Section, Unit
+from policykg.graph import schema
+from policykg.graph.base import (
+    ClauseRecord,
+    CollaborationEdge,
+    GraphNode,
+    PolicySummary,
+    UnitSummary,
+)
+from policykg.ingest.jurisdiction import resolve_name
+from policykg.ingest.model import Clause, Jurisdiction, Level, Policy, Section, Unit
 
 JURISDICTION_PREFIX = "J:"
 """Graph node ids of jurisdictions are their names behind this prefix (names are not unique ids

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.model import Citation
-from ingest.structure import find_doc_numbers, normalise_doc_number
+from policykg.ingest.model import Citation
+from policykg.ingest.structure import find_doc_numbers, normalise_doc_number
 
 _TITLED = re.compile(
     r"《(?P<title>[^《》\n]{2,120})》\s*(?:[（(]\s*(?P<number>[^（）()\n]{2,40}?)\s*[)）])?"

@@ -63,8 +63,23 @@ class StoreCorruptError(StoreError):
     """Persisted data on disk cannot be loaded."""
 
 
+class InvalidRequestError(PolicyKGError):
+    """A request the service refuses as given: an empty or too long question, a filter that
+    needs another (``role`` without a unit), an unknown export format."""
+
+
 class NotFoundError(PolicyKGError):
-    """A policy, clause or unit asked for by id or name does not exist."""
+    """A policy, clause or unit asked for by id or name does not exist.
+
+    Args:
+        message: What was not found, and the nearest names where there are some.
+        what: The kind of thing asked for (unit, jurisdiction, policy, clause, node), so a face
+            can say where the right names come from.
+    """
+
+    def __init__(self, message: str, what: str = "") -> None:
+        super().__init__(message)
+        self.what = what
 
 
 class ModelUnavailableError(PolicyKGError):

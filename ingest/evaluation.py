@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.model import Clause, Policy
+from policykg.ingest.model import Clause, Policy
 
 _SPACE = re.compile(r"\s+")
 _MATCH_WINDOW = 40

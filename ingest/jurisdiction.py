@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from ingest.model import Jurisdiction, Level
+from policykg.ingest.model import Jurisdiction, Level
 
 NATIONAL = Jurisdiction("国家", Level.NATIONAL, None, True, "")
 UNDETERMINED_PREFIX = "未定辖区"
@@ -236,7 +236,11 @@ def _short_forms(divisions: list[Division]) -> set[str]:
 @cache
 def gazetteer() -> Gazetteer:
     """The packaged gazetteer, loaded once."""
-    text = resources.files("ingest").joinpath("data/divisions.tsv").read_text(encoding="utf-8")
+    text = (
+        resources.files("policykg.ingest")
+        .joinpath("data/divisions.tsv")
+        .read_text(encoding="utf-8")
+    )
     divisions = []
     for line in text.splitlines():
         if not line or line.startswith("#"):

@@ -6,16 +6,16 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ingest import ids
-from ingest.citations import find_citations
-from ingest.cleaning import drop_clutter, split_front_matter
-from ingest.errors import EmptyDocumentError, IngestError
-from ingest.jurisdiction import detect, resolve_name, undetermined
-from ingest.model import Clause, Jurisdiction, Level, Policy, Section, Unit
-from ingest.readers import RawDocument
-from ingest.roles import AnnotationReader
-from ingest.structure import ClauseDraft, Header, Outline, build_outline, read_header
-from ingest.units import (
+from policykg.ingest import ids
+from policykg.ingest.citations import find_citations
+from policykg.ingest.cleaning import drop_clutter, split_front_matter
+from policykg.ingest.errors import EmptyDocumentError, IngestError
+from policykg.ingest.jurisdiction import detect, resolve_name, undetermined
+from policykg.ingest.model import Clause, Jurisdiction, Level, Policy, Section, Unit
+from policykg.ingest.readers import RawDocument
+from policykg.ingest.roles import AnnotationReader
+from policykg.ingest.structure import ClauseDraft, Header, Outline, build_outline, read_header
+from policykg.ingest.units import (
     UnitName,
     UnitRepairer,
     is_bare_type,

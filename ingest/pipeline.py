@@ -12,10 +12,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from ingest.errors import DocumentTooLargeError, IngestError
-from ingest.model import Policy
-from ingest.parser import KnownUnits, parse_document
-from ingest.readers import (
+from policykg.ingest.errors import DocumentTooLargeError, IngestError
+from policykg.ingest.model import Policy
+from policykg.ingest.parser import KnownUnits, parse_document
+from policykg.ingest.readers import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_CHARS,
     SUPPORTED_SUFFIXES,

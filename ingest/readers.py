@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from ingest.errors import (
+from policykg.ingest.errors import (
     CorruptDocumentError,
     DecodeError,
     DocumentTooLargeError,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.units import UnitName, split_unit_list
+from policykg.ingest.units import UnitName, split_unit_list
 
 # Annotation keys and the role they give. 牵头领导/责任人 name people, not units, and are skipped.
 LEAD_KEYS = ("牵头单位", "牵头部门", "牵头考核单位", "牵头机构", "主责单位", "主办单位", "主责部门")

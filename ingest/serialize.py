@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from ingest.errors import StoreCorruptError
-from ingest.model import (
+from policykg.ingest.errors import StoreCorruptError
+from policykg.ingest.model import (
     Citation,
     Clause,
     Jurisdiction,

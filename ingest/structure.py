@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 
-from ingest.tables import TableRow, find_tables
+from policykg.ingest.tables import TableRow, find_tables
 
 _CN_DIGITS = "一二三四五六七八九十百零〇两"
 

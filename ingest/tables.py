@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.units import looks_like_unit_list
+from policykg.ingest.units import looks_like_unit_list
 
 _HEADER_CELLS: dict[str, str] = {
     "序号": "number",

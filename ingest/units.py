@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ingest.model import Level, UnitKind
+from policykg.ingest.model import Level, UnitKind
 
 # Endings that make a string a complete unit name on its own.
 _UNIT_SUFFIX = re.compile(

@@ -22,8 +22,8 @@ CELLS = [
 import tempfile
 from pathlib import Path
 
-from api.settings import Settings
-from api.workspace import open_workspace
+from policykg.api.settings import Settings
+from policykg.api.factory import open_workspace
 
 ROOT = Path.cwd() if (Path.cwd() / "examples").exists() else Path.cwd().parent
 if os.environ.get("POLICYKG_DATA_DIR"):
@@ -59,7 +59,7 @@ assert ranking and ranking[0].tasks >= ranking[-1].tasks"""
 import networkx as nx
 from matplotlib import font_manager
 
-from graph.analysis import collaboration_graph, unit_centrality, unit_communities
+from policykg.graph.analysis import collaboration_graph, unit_centrality, unit_communities
 
 cjk = [f.name for f in font_manager.fontManager.ttflist if "CJK" in f.name or "WenQuanYi" in f.name]
 if cjk:
@@ -117,8 +117,8 @@ plt.show()"""
 if not uri:
     print("POLICYKG_NEO4J_URI is not set: skipping the Neo4j section")
 else:
-    from graph.memory import MemoryGraphStore
-    from graph.neo4j import connect
+    from policykg.graph.memory import MemoryGraphStore
+    from policykg.graph.neo4j import connect
 
     target = connect(uri, os.environ.get("POLICYKG_NEO4J_USER", ""), os.environ.get("POLICYKG_NEO4J_PASSWORD", ""))
     source = MemoryGraphStore(settings.data_dir / "graph") if settings.neo4j_uri is None else graph

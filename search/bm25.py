@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.errors import StoreCorruptError, StoreError
-from ingest.storage import atomic_write_json, file_sha256
+from policykg.ingest.errors import StoreCorruptError, StoreError
+from policykg.ingest.storage import atomic_write_json, file_sha256
 
 logger = logging.getLogger(__name__)
 

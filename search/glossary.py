@@ -200,7 +200,7 @@ def load_glossary() -> Glossary:
     Returns:
         The packaged glossary.
     """
-    data = resources.files("search").joinpath("data", "glossary.tsv")
+    data = resources.files("policykg.search").joinpath("data", "glossary.tsv")
     return parse_glossary(data.read_text(encoding="utf-8"))
 
 

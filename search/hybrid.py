@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from search.bm25 import BM25Index
-from search.embeddings.base import Embedder
-from search.glossary import chinese_terms
-from search.vectors import VectorIndex
+from policykg.search.bm25 import BM25Index
+from policykg.search.embeddings.base import Embedder
+from policykg.search.glossary import chinese_terms
+from policykg.search.vectors import VectorIndex
 
 RRF_K = 60
 """The reciprocal-rank-fusion constant (Cormack et al. 2009)."""

@@ -8,12 +8,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.model import Clause, Policy
-from ingest.storage import fault_point, gc_paused
-from search.bm25 import BM25Index
-from search.embeddings.base import Embedder, Vectors
-from search.hybrid import HybridSearcher, SearchHit, SearchMode
-from search.vectors import VectorIndex
+from policykg.ingest.model import Clause, Policy
+from policykg.ingest.storage import fault_point, gc_paused
+from policykg.search.bm25 import BM25Index
+from policykg.search.embeddings.base import Embedder, Vectors
+from policykg.search.hybrid import HybridSearcher, SearchHit, SearchMode
+from policykg.search.vectors import VectorIndex
 
 logger = logging.getLogger(__name__)
 

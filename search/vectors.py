@@ -22,9 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ingest.errors import StoreCorruptError, StoreError
-from ingest.storage import atomic_write_json, atomic_write_with, file_sha256, remove_quietly
-from search.embeddings.base import Vectors
+from policykg.ingest.errors import StoreCorruptError, StoreError
+from policykg.ingest.storage import (
+    atomic_write_json,
+    atomic_write_with,
+    file_sha256,
+    remove_quietly,
+)
+from policykg.search.embeddings.base import Vectors
 
 if TYPE_CHECKING:
     import faiss  # imported where used: a command that never searches does not pay for it

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ingest.model import Policy
-from ingest.parser import parse_document
-from ingest.readers import read_path
+from policykg.ingest.model import Policy
+from policykg.ingest.parser import parse_document
+from policykg.ingest.readers import read_path
 
 if TYPE_CHECKING:
     from neo4j import Driver
@@ -30,7 +30,7 @@ def seed_policy() -> Policy:
 @pytest.fixture(scope="session")
 def corpus_policies() -> list[Policy]:
     """The seed, every dev document and the other fixtures, parsed in one batch."""
-    from ingest.pipeline import find_documents, parse_paths
+    from policykg.ingest.pipeline import find_documents, parse_paths
 
     results = list(parse_paths(find_documents([CORPUS])))
     assert all(r.ok for r in results), [str(r.error) for r in results if not r.ok]

@@ -17,7 +17,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("ingest", "graph", "search", "api")
+PACKAGES = ("ingest", "graph", "search", "service", "api")
 
 
 def _name(requirement: str) -> str:
@@ -48,7 +48,7 @@ def _imported_top_level() -> dict[str, set[str]]:
                     continue
                 for name in names:
                     top = name.split(".")[0]
-                    if top in sys.stdlib_module_names or top in (*PACKAGES, "__future__"):
+                    if top in sys.stdlib_module_names or top in ("policykg", "__future__"):
                         continue
                     found.setdefault(top, set()).add(str(path.relative_to(ROOT)))
     return found

@@ -12,7 +12,7 @@ import pkgutil
 import sys
 import traceback
 
-PACKAGES = ("ingest", "graph", "search", "api")
+PACKAGES = tuple(f"policykg.{name}" for name in ("ingest", "graph", "search", "service", "api"))
 
 
 def main() -> int:

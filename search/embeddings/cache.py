@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.errors import StoreError
-from ingest.ids import text_hash
-from ingest.storage import writable_dir
-from search.embeddings.base import Embedder, Vectors
+from policykg.ingest.errors import StoreError
+from policykg.ingest.ids import text_hash
+from policykg.ingest.storage import writable_dir
+from policykg.search.embeddings.base import Embedder, Vectors
 
 logger = logging.getLogger(__name__)
 

@@ -44,8 +44,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ingest.errors import ModelUnavailableError
-from ingest.storage import exclusive_lock, file_sha256
+from policykg.ingest.errors import ModelUnavailableError
+from policykg.ingest.storage import exclusive_lock, file_sha256
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -678,7 +678,7 @@ def _write_folder(
 ) -> None:
     from safetensors.numpy import save_file
 
-    from search.embeddings.e5_onnx import write_encoder
+    from policykg.search.embeddings.e5_onnx import write_encoder
 
     header = image.header
     _write_json(folder / "config.json", bert_config(header))

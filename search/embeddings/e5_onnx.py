@@ -32,7 +32,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from search.embeddings.e5_image import E5Image, TensorType
+from policykg.search.embeddings.e5_image import E5Image, TensorType
 
 OPSET = 17
 _ALIGN = 4096

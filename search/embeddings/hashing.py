@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from search.embeddings.base import Vectors, normalise
+from policykg.search.embeddings.base import Vectors, normalise
 
 
 class HashingEmbedder:

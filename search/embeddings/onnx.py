@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ingest.errors import ModelUnavailableError
-from search.embeddings.base import Vectors, normalise
+from policykg.ingest.errors import ModelUnavailableError
+from policykg.search.embeddings.base import Vectors, normalise
 
 if TYPE_CHECKING:
     import onnxruntime

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from ingest.errors import ModelUnavailableError
-from search.embeddings.base import Vectors, normalise
+from policykg.ingest.errors import ModelUnavailableError
+from policykg.search.embeddings.base import Vectors, normalise
 
 USE_NAME = "use:multilingual-v3"
 

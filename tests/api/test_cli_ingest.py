@@ -20,7 +20,7 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
     # The CLI is under test here, not the model: a hashing embedder keeps these tests quick.
     env = {**os.environ, "COLUMNS": "200", "POLICYKG_EMBED_MODEL": "hashing:256"}
     return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
+        [sys.executable, "-m", "policykg.api.cli", *args],
         capture_output=True,
         text=True,
         cwd=cwd,

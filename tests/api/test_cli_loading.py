@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 _PROBE = """
 import json, sys
-from api.cli import main
+from policykg.api.cli import main
 sys.argv = ["policykg", *sys.argv[1:]]
 try:
     main()
@@ -39,7 +39,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str
         env.pop(key, None)
     data = root / "data"
     ingest = subprocess.run(
-        [sys.executable, "-m", "api.cli", "-d", str(data), "ingest", str(SEED)],
+        [sys.executable, "-m", "policykg.api.cli", "-d", str(data), "ingest", str(SEED)],
         env=env,
         capture_output=True,
         text=True,
@@ -86,7 +86,15 @@ def test_a_second_data_directory_reuses_the_model(
 ) -> None:
     _, env = store
     result = subprocess.run(
-        [sys.executable, "-m", "api.cli", "-d", str(tmp_path / "data"), "ingest", str(SEED)],
+        [
+            sys.executable,
+            "-m",
+            "policykg.api.cli",
+            "-d",
+            str(tmp_path / "data"),
+            "ingest",
+            str(SEED),
+        ],
         env=env,
         capture_output=True,
         text=True,

@@ -15,10 +15,10 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from api.settings import Settings
-from api.workspace import Workspace
-from tests.api.test_http import COMMERCE_CLAUSES, hashing_workspace, start_server
+from policykg.api.settings import Settings
+from policykg.service.workspace import Workspace
 from tests.conftest import CORPUS, SEED
+from tests.helpers import COMMERCE_CLAUSES, hashing_workspace, start_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page

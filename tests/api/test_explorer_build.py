@@ -14,9 +14,9 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import Settings
-from tests.api.test_http import hashing_workspace
+from policykg.api.app import create_app
+from policykg.api.settings import Settings
+from tests.helpers import hashing_workspace
 
 WEB = Path(__file__).resolve().parents[2] / "api" / "web"
 STATIC = WEB / "static"

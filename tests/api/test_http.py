@@ -4,65 +4,23 @@ from __future__ import annotations
 
 import io
 import socket
-import threading
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from pydantic import SecretStr
 
-from api.app import create_app
-from api.settings import Settings
-from api.workspace import Workspace
-from graph.base import GraphStore
-from search.embeddings.cache import CachedEmbedder, EmbeddingCache
-from search.embeddings.hashing import HashingEmbedder
+from policykg.api.settings import Settings
+from policykg.search.embeddings.cache import CachedEmbedder, EmbeddingCache
+from policykg.search.embeddings.hashing import HashingEmbedder
+from policykg.service.workspace import Workspace
 from tests.conftest import CORPUS, SEED
 from tests.documents import docx_bytes, zip_bomb_docx
+from tests.helpers import COMMERCE_CLAUSES, hashing_workspace, start_server
 
 TOKEN = "test-token-7f3a"
-COMMERCE_CLAUSES = [("四", "responsible"), ("九", "responsible"), ("十四", "responsible"),
-                    ("十五", "lead"), ("十六", "responsible"), ("十九", "lead")]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(settings: Settings, workspace: Workspace) -> Iterator[str]:
-    """Run the app in a real uvicorn server in a thread; yield its base URL."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, workspace), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started:
-        assert time.time() < deadline, "server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
-def hashing_workspace(data: Path, graph: GraphStore | None = None) -> Workspace:
-    """A workspace over ``data`` (and ``graph``, default embedded) with the hashing embedder."""
-    return Workspace(
-        data,
-        graph,
-        embedder=CachedEmbedder(HashingEmbedder(128), EmbeddingCache(data / "cache" / "e.sqlite")),
-    )
 
 
 @pytest.fixture(scope="module")
@@ -344,8 +302,8 @@ def test_oversized_documents_are_refused_before_embedding(client: httpx.Client) 
 
 
 def test_too_many_clauses_are_refused_before_anything_is_embedded(tmp_path: Path) -> None:
-    from ingest.errors import DocumentTooLargeError
-    from ingest.pipeline import Limits
+    from policykg.ingest.errors import DocumentTooLargeError
+    from policykg.ingest.pipeline import Limits
 
     text = "\n".join(
         ["关于测试的通知", "一、任务"] + [f"（{i}）做好第{i}项工作。" for i in range(1, 30)]

@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from api.answers import Answerer
-from api.workspace import Workspace
-from ingest.model import Policy
-from tests.api.test_http import hashing_workspace
+from policykg.ingest.model import Policy
+from policykg.service.core import PolicyService
+from policykg.service.workspace import Workspace
 from tests.conftest import CORPUS, FIXTURES
+from tests.helpers import hashing_workspace
 
 QUESTIONS = json.loads((FIXTURES / "questions" / "jurisdictions.json").read_text(encoding="utf-8"))[
     "questions"
@@ -19,13 +19,15 @@ QUESTIONS = json.loads((FIXTURES / "questions" / "jurisdictions.json").read_text
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, Answerer, list[Policy]]:
+def store(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Workspace, PolicyService, list[Policy]]:
     workspace = hashing_workspace(tmp_path_factory.mktemp("places") / "data")
     workspace.ingest_paths([CORPUS])
     policies = [
         p for i in sorted(workspace.graph.policy_ids()) if (p := workspace.graph.get_policy(i))
     ]
-    return workspace, Answerer(workspace), policies
+    return workspace, PolicyService(workspace), policies
 
 
 def resolve(policies: list[Policy], ref: dict[str, str]) -> str:
@@ -45,7 +47,7 @@ def test_there_are_enough_questions() -> None:
 
 @pytest.mark.parametrize("question", QUESTIONS, ids=[q["id"] for q in QUESTIONS])
 def test_answer_covers_exactly_the_expected_jurisdictions(
-    store: tuple[Workspace, Answerer, list[Policy]], question: dict[str, object]
+    store: tuple[Workspace, PolicyService, list[Policy]], question: dict[str, object]
 ) -> None:
     _, answerer, policies = store
     answer = answerer.ask(str(question["question"]))

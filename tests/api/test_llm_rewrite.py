@@ -11,11 +11,11 @@ from typing import ClassVar
 
 import pytest
 
-from api.answers import Answerer
-from api.llm import OpenAICompatibleRewriter
-from api.workspace import Workspace
-from tests.api.test_http import hashing_workspace
+from policykg.service.answers.rewrite import OpenAICompatibleRewriter
+from policykg.service.core import PolicyService
+from policykg.service.workspace import Workspace
 from tests.conftest import SEED
+from tests.helpers import hashing_workspace
 
 
 class FakeCompletions(BaseHTTPRequestHandler):
@@ -57,14 +57,14 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
 
 
 def test_a_rewording_that_keeps_every_citation_is_used(workspace: Workspace, endpoint: str) -> None:
-    plain = Answerer(workspace).ask("县商务局牵头哪些工作？")
+    plain = PolicyService(workspace).ask("县商务局牵头哪些工作？")
     FakeCompletions.reply = (
         "县商务局主要牵头两项工作：一是《开发区改革开放实施意见》（十五）创新精准招商方式，"
         "二是《开发区改革开放实施意见》（十九）充分利用海关特殊监管区开放功能。"
     )
-    answer = Answerer(workspace, OpenAICompatibleRewriter(endpoint, "test-model")).ask(
-        "县商务局牵头哪些工作？"
-    )
+    answer = PolicyService(
+        workspace, rewriter=OpenAICompatibleRewriter(endpoint, "test-model")
+    ).ask("县商务局牵头哪些工作？")
     assert answer.rewritten and answer.answer == FakeCompletions.reply
     assert answer.clauses == plain.clauses  # citations are never touched
     sent = FakeCompletions.received[-1]
@@ -73,7 +73,7 @@ def test_a_rewording_that_keeps_every_citation_is_used(workspace: Workspace, end
 
 def test_a_rewording_that_drops_a_citation_is_refused(workspace: Workspace, endpoint: str) -> None:
     FakeCompletions.reply = "县商务局负责招商引资。"  # lost 《…》（十五）/（十九）
-    answer = Answerer(workspace, OpenAICompatibleRewriter(endpoint, "m")).ask(
+    answer = PolicyService(workspace, rewriter=OpenAICompatibleRewriter(endpoint, "m")).ask(
         "县商务局牵头哪些工作？"
     )
     assert not answer.rewritten and "（十五）" in answer.answer
@@ -83,5 +83,5 @@ def test_an_unreachable_endpoint_leaves_the_deterministic_answer(
     workspace: Workspace, tmp_path: Path
 ) -> None:
     rewriter = OpenAICompatibleRewriter("http://127.0.0.1:1/v1", "m", timeout=2)
-    answer = Answerer(workspace, rewriter).ask("县商务局牵头哪些工作？")
+    answer = PolicyService(workspace, rewriter=rewriter).ask("县商务局牵头哪些工作？")
     assert not answer.rewritten and "（十五）" in answer.answer

@@ -22,11 +22,11 @@ from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.types import CallToolResult, TextContent
 
-from api.answers import Answerer
-from api.mcp_server import build_mcp_server
-from api.workspace import Workspace
-from search.embeddings import load_embedder
-from search.embeddings.cache import CachedEmbedder, EmbeddingCache
+from policykg.api.mcp_server import build_mcp_server
+from policykg.search.embeddings import load_embedder
+from policykg.search.embeddings.cache import CachedEmbedder, EmbeddingCache
+from policykg.service.core import PolicyService
+from policykg.service.workspace import Workspace
 from tests.conftest import CORPUS, SEED
 
 REPO = Path(__file__).resolve().parents[2]
@@ -81,7 +81,7 @@ def server_env() -> dict[str, str]:
 
 
 def server_command(store: Path, *options: str) -> list[str]:
-    return [sys.executable, "-m", "api.cli", "mcp", *options, "--data-dir", str(store)]
+    return [sys.executable, "-m", "policykg.api.cli", "mcp", *options, "--data-dir", str(store)]
 
 
 def run_session(client: Client, body: Callable[[Client], Awaitable[None]]) -> None:
@@ -156,8 +156,8 @@ def test_stdio_session_lists_tools_answers_and_reports_unknown_ids(
         policy = structured(
             await client.call_tool("get_policy", {"policy_id": fifteen["policy_id"]})
         )
-        assert policy["title"] == "开发区改革开放实施意见"
-        assert policy["clause_count"] == 19
+        assert policy["policy"]["title"] == "开发区改革开放实施意见"
+        assert policy["policy"]["clause_count"] == 19
         assert [s["number"] for s in policy["sections"]] == ["一", "二", "三", "四"]
         assert [c["number"] for c in policy["sections"][3]["clauses"]] == [
             "十四",
@@ -275,7 +275,7 @@ def test_a_unit_in_two_jurisdictions_is_grouped_and_a_jurisdiction_picks_one(
 ) -> None:
     workspace = make_workspace(tmp_path / "data")
     workspace.ingest_paths([SEED, CORPUS / "synthetic" / "county_lead_support.txt"])
-    server = build_mcp_server(workspace, Answerer(workspace))
+    server = build_mcp_server(PolicyService(workspace))
 
     async def body(client: Client) -> None:
         both = structured(await client.call_tool("unit_duties", {"unit": "县商务局"}))

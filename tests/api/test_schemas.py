@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from api.schemas import outline
-from ingest.model import Policy
+from policykg.ingest.model import Policy
+from policykg.service.contract import outline
 
 
 def test_clauses_outside_any_section_come_first_in_a_group_of_their_own(

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from api.settings import Settings
-from api.workspace import Workspace
-from tests.api.test_http import hashing_workspace, start_server
+from policykg.api.settings import Settings
+from policykg.service.workspace import Workspace
 from tests.conftest import SEED
+from tests.helpers import hashing_workspace, start_server
 
 
 @pytest.fixture(scope="module")

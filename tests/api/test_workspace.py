@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from api.workspace import Workspace
-from ingest.model import Role
-from tests.api.test_http import hashing_workspace
+from policykg.ingest.model import Role
+from policykg.service.workspace import Workspace
 from tests.conftest import CORPUS, SEED
+from tests.helpers import hashing_workspace
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from api.answers import Answerer
-from graph.neo4j import Neo4jStore, connect
-from tests.api.test_http import hashing_workspace
+from policykg.graph.neo4j import Neo4jStore, connect
+from policykg.service.core import PolicyService
 from tests.conftest import CORPUS, SEED
+from tests.helpers import hashing_workspace
 
 pytestmark = pytest.mark.neo4j
 
@@ -30,7 +30,7 @@ def test_workspace_on_neo4j_answers_like_the_embedded_one(tmp_path: Path, neo4j_
     report = workspace.ingest_paths([SEED, CORPUS / "dev" / "012.txt"])
     assert len(report.added) == 2
     assert workspace.check().clean
-    answer = Answerer(workspace).ask("县商务局负责什么？")
+    answer = PolicyService(workspace).ask("县商务局负责什么？")
     assert [(c.number, c.role) for c in answer.clauses] == [
         ("四", "responsible"), ("九", "responsible"), ("十四", "responsible"),
         ("十五", "lead"), ("十六", "responsible"), ("十九", "lead"),
@@ -51,7 +51,7 @@ def test_cli_uses_neo4j_when_the_uri_is_set(tmp_path: Path, neo4j_uri: str) -> N
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "api.cli", *args, "--data-dir", str(tmp_path / "d")],
+            [sys.executable, "-m", "policykg.api.cli", *args, "--data-dir", str(tmp_path / "d")],
             capture_output=True, text=True, env=env, timeout=300, check=False,
         )  # fmt: skip
 
@@ -69,7 +69,7 @@ def test_neo4j_sync_copies_the_embedded_store(tmp_path: Path, neo4j_uri: str) ->
     env = {**os.environ, "POLICYKG_EMBED_MODEL": "hashing:128"}
     env.pop("POLICYKG_NEO4J_URI", None)
     subprocess.run(
-        [sys.executable, "-m", "api.cli", "ingest", str(SEED), "-d", str(data)],
+        [sys.executable, "-m", "policykg.api.cli", "ingest", str(SEED), "-d", str(data)],
         env=env,
         check=True,
         capture_output=True,
@@ -77,7 +77,7 @@ def test_neo4j_sync_copies_the_embedded_store(tmp_path: Path, neo4j_uri: str) ->
     )
     for _ in range(2):  # idempotent
         result = subprocess.run(
-            [sys.executable, "-m", "api.cli", "neo4j-sync", "--uri", neo4j_uri, "-d", str(data)],
+            [sys.executable, "-m", "policykg.api.cli", "neo4j-sync", "--uri", neo4j_uri, "-d", str(data)],
             env=env, capture_output=True, text=True, timeout=300, check=False,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
@@ -90,7 +90,7 @@ def test_neo4j_sync_copies_the_embedded_store(tmp_path: Path, neo4j_uri: str) ->
 def test_cli_reports_an_unreachable_neo4j_in_one_line(tmp_path: Path) -> None:
     env = {**os.environ, "POLICYKG_NEO4J_URI": "bolt://127.0.0.1:1", "POLICYKG_NEO4J_TIMEOUT": "2"}
     result = subprocess.run(
-        [sys.executable, "-m", "api.cli", "stats", "-d", str(tmp_path)],
+        [sys.executable, "-m", "policykg.api.cli", "stats", "-d", str(tmp_path)],
         capture_output=True, text=True, env=env, timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 1
@@ -115,7 +115,7 @@ def test_a_server_sees_what_another_client_wrote_to_the_shared_graph(
     server_graph.clear()
     server = hashing_workspace(tmp_path / "server", server_graph)
     other = hashing_workspace(tmp_path / "other", store())
-    answerer = Answerer(server)
+    answerer = PolicyService(server)
     before = answerer.ask("县商务局负责什么？")
     assert not before.found
 

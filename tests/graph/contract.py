@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 import pytest
 
-from graph.base import GraphStore
-from ingest.model import Policy, Role
-from ingest.parser import parse_document
-from ingest.readers import RawDocument, read_path
+from policykg.graph.base import GraphStore
+from policykg.ingest.model import Policy, Role
+from policykg.ingest.parser import parse_document
+from policykg.ingest.readers import RawDocument, read_path
 from tests.conftest import CORPUS, SEED
 
 COMMERCE = "县商务局"

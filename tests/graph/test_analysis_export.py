@@ -7,10 +7,15 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from graph.analysis import collaboration_graph, unit_centrality, unit_communities, workload_ranking
-from graph.export import export_graph
-from graph.memory import MemoryGraphStore
-from ingest.model import Policy
+from policykg.graph.analysis import (
+    collaboration_graph,
+    unit_centrality,
+    unit_communities,
+    workload_ranking,
+)
+from policykg.graph.export import export_graph
+from policykg.graph.memory import MemoryGraphStore
+from policykg.ingest.model import Policy
 
 
 @pytest.fixture(scope="module")

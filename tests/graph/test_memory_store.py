@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.memory import MemoryGraphStore
-from ingest.model import Policy
+from policykg.graph.memory import MemoryGraphStore
+from policykg.ingest.model import Policy
 from tests.graph.contract import GraphStoreContract
 
 
@@ -82,7 +82,7 @@ def test_a_lost_manifest_is_rebuilt_from_the_policy_files(
 ) -> None:
     MemoryGraphStore(tmp_path).write_policies([seed_policy])
     (tmp_path / "manifest.json").write_bytes(b"\x00" * 10)
-    from ingest.errors import StoreCorruptError
+    from policykg.ingest.errors import StoreCorruptError
 
     with pytest.raises(StoreCorruptError, match="check --repair"):
         MemoryGraphStore(tmp_path).stats()
@@ -93,8 +93,8 @@ def test_a_lost_manifest_is_rebuilt_from_the_policy_files(
 WRITER = """
 import sys
 from pathlib import Path
-from graph.memory import MemoryGraphStore
-from ingest.pipeline import find_documents, parse_paths
+from policykg.graph.memory import MemoryGraphStore
+from policykg.ingest.pipeline import find_documents, parse_paths
 store = MemoryGraphStore(Path(sys.argv[1]))
 policies = [r.policy for r in parse_paths(find_documents([Path(sys.argv[2])])) if r.ok]
 print("ready", flush=True)

@@ -17,12 +17,12 @@ import networkx as nx
 import pytest
 from neo4j import Driver, GraphDatabase
 
-from graph import cypher, schema
-from graph.base import GraphStore
-from graph.memory import MemoryGraphStore
-from graph.neo4j import Neo4jStore, connect
-from ingest.errors import StoreUnavailableError
-from ingest.model import Citation, Policy, Role
+from policykg.graph import cypher, schema
+from policykg.graph.base import GraphStore
+from policykg.graph.memory import MemoryGraphStore
+from policykg.graph.neo4j import Neo4jStore, connect
+from policykg.ingest.errors import StoreUnavailableError
+from policykg.ingest.model import Citation, Policy, Role
 from tests.graph.contract import CITED_PROVINCIAL, GraphStoreContract, parse_text, seed_under
 
 pytestmark = pytest.mark.neo4j

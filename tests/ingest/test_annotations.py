@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.roles import AnnotationReader
-from ingest.units import UnitRepairer, split_unit_list
+from policykg.ingest.roles import AnnotationReader
+from policykg.ingest.units import UnitRepairer, split_unit_list
 
 
 def _read(text: str, reader: AnnotationReader | None = None) -> tuple[list[str], list[str]]:

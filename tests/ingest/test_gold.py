@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.evaluation import DocumentScore, Score, load_gold, score_policy
-from ingest.parser import parse_document
-from ingest.readers import read_path
+from policykg.ingest.evaluation import DocumentScore, Score, load_gold, score_policy
+from policykg.ingest.parser import parse_document
+from policykg.ingest.readers import read_path
 from tests.conftest import FIXTURES
 
 GOLD = sorted((FIXTURES / "gold").glob("*.json"))

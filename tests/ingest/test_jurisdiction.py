@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.jurisdiction import detect, gazetteer, resolve_name
-from ingest.model import Level, Policy
+from policykg.ingest.jurisdiction import detect, gazetteer, resolve_name
+from policykg.ingest.model import Level, Policy
 
 
 @pytest.mark.parametrize(

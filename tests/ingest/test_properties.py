@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.errors import IngestError
-from ingest.model import Policy
-from ingest.parser import parse_document
-from ingest.readers import DocumentFormat, RawDocument, read_bytes
+from policykg.ingest.errors import IngestError
+from policykg.ingest.model import Policy
+from policykg.ingest.parser import parse_document
+from policykg.ingest.readers import DocumentFormat, RawDocument, read_bytes
 
 # Pieces that steer the parser into its branches: numbering, annotations, tables, front matter.
 PIECES = [

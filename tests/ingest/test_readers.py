@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.errors import (
+from policykg.ingest.errors import (
     CorruptDocumentError,
     DecodeError,
     EmptyDocumentError,
@@ -14,7 +14,7 @@ from ingest.errors import (
     IngestError,
     UnsupportedFormatError,
 )
-from ingest.readers import DocumentFormat, read_bytes, read_path
+from policykg.ingest.readers import DocumentFormat, read_bytes, read_path
 from tests.documents import blank_pdf_bytes, docx_bytes, pdf_bytes, zip_bomb_docx
 
 TEXT = "关于加快数字经济发展的实施意见\n一、总体要求\n（一）加强组织领导。建立工作专班。（牵头单位：县发改局）\n"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ingest.model import Policy, Role, UnitKind
-from ingest.parser import parse_document
-from ingest.readers import read_path
+from policykg.ingest.model import Policy, Role, UnitKind
+from policykg.ingest.parser import parse_document
+from policykg.ingest.readers import read_path
 from tests.conftest import SEED
 
 NUMBERS = [

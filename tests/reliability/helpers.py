@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from api.workspace import Workspace
-from search.embeddings.cache import CachedEmbedder, EmbeddingCache
-from search.embeddings.hashing import HashingEmbedder
+from policykg.search.embeddings.cache import CachedEmbedder, EmbeddingCache
+from policykg.search.embeddings.hashing import HashingEmbedder
+from policykg.service.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "hashing:64"
@@ -34,7 +34,7 @@ def env(**extra: str) -> dict[str, str]:
 def cli(*args: str, timeout: float = 300, **extra: str) -> subprocess.CompletedProcess[str]:
     """Run ``policykg ARGS`` in a new process and wait for it."""
     return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
+        [sys.executable, "-m", "policykg.api.cli", *args],
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -109,7 +109,7 @@ def test_a_disk_that_fills_inside_the_commit_window_is_one_error_and_finished_la
 
     import faiss
 
-    from ingest.errors import StoreError
+    from policykg.ingest.errors import StoreError
     from tests.reliability.helpers import workspace
 
     data = tmp_path / "data"

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from neo4j import Driver
 
-from graph.neo4j import Neo4jStore
+from policykg.graph.neo4j import Neo4jStore
 from tests.conftest import CORPUS, SEED
 from tests.reliability.helpers import ROOT, cli, env
 
@@ -34,7 +34,7 @@ def serve(data: Path, **extra: str) -> Iterator[str]:
     """``policykg serve`` in its own process on loopback; yields its URL."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "-d", str(data), "serve", "--port", str(port)],
+        [sys.executable, "-m", "policykg.api.cli", "-d", str(data), "serve", "--port", str(port)],
         cwd=ROOT,
         env=env(POLICYKG_API_TOKEN=TOKEN, **extra),
         stdout=subprocess.DEVNULL,
@@ -111,7 +111,7 @@ def test_two_cli_writers_at_once_lose_nothing(tmp_path: Path) -> None:
     first, second = documents(tmp_path)
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "-d", str(data), "ingest", str(folder)],
+            [sys.executable, "-m", "policykg.api.cli", "-d", str(data), "ingest", str(folder)],
             cwd=ROOT,
             env=env(),
             stdout=subprocess.PIPE,

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ingest.errors import ModelUnavailableError
-from search.embeddings.e5_image import (
+from policykg.ingest.errors import ModelUnavailableError
+from policykg.search.embeddings.e5_image import (
     BUILDER_VERSION,
     DEFAULT_MODEL_DIRNAME,
     MARKER_FILENAME,
@@ -244,7 +244,7 @@ def test_ensure_default_model_rebuilds_after_a_builder_change(
 
 @pytest.fixture(scope="session")
 def onnx_embedders(model_dir: Path) -> dict[str, Any]:
-    from search.embeddings.onnx import OnnxEmbedder
+    from policykg.search.embeddings.onnx import OnnxEmbedder
 
     return {
         backend: OnnxEmbedder(model_dir, path, name=backend, max_seq_length=512)
@@ -290,7 +290,7 @@ def test_onnx_int8_agrees_with_the_engine_reference(
 _BUILD_SCRIPT = """
 import sys
 from pathlib import Path
-from search.embeddings.e5_image import ensure_default_model
+from policykg.search.embeddings.e5_image import ensure_default_model
 print(ensure_default_model(Path(sys.argv[1]), progress=lambda line: print("PROGRESS", line, flush=True)))
 """
 

@@ -7,7 +7,7 @@ from importlib import resources
 
 import pytest
 
-from search.glossary import (
+from policykg.search.glossary import (
     Glossary,
     chinese_terms,
     load_glossary,
@@ -35,7 +35,11 @@ def small() -> Glossary:
 
 
 def _shipped_lines() -> list[list[str]]:
-    text = resources.files("search").joinpath("data", "glossary.tsv").read_text(encoding="utf-8")
+    text = (
+        resources.files("policykg.search")
+        .joinpath("data", "glossary.tsv")
+        .read_text(encoding="utf-8")
+    )
     return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
 
 

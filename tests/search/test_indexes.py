@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.model import Policy
-from search.bm25 import BM25Index, ChineseTokenizer
-from search.embeddings.hashing import HashingEmbedder
-from search.hybrid import HybridSearcher, SearchMode, lexical_weight
-from search.index import ClauseIndex
-from search.vectors import VectorIndex, vector_id
+from policykg.ingest.model import Policy
+from policykg.search.bm25 import BM25Index, ChineseTokenizer
+from policykg.search.embeddings.hashing import HashingEmbedder
+from policykg.search.hybrid import HybridSearcher, SearchMode, lexical_weight
+from policykg.search.index import ClauseIndex
+from policykg.search.vectors import VectorIndex, vector_id
 
 
 def unit_vectors(n: int, dim: int, seed: int = 0) -> np.ndarray:
@@ -44,7 +44,7 @@ def test_vector_index_refuses_another_model(tmp_path: Path) -> None:
     index = VectorIndex(tmp_path, "model-a", 8)
     index.add(["c"], unit_vectors(1, 8))
     index.commit()
-    from ingest.errors import StoreError
+    from policykg.ingest.errors import StoreError
 
     with pytest.raises(StoreError, match="reindex"):
         VectorIndex(tmp_path, "model-b", 8)
@@ -169,7 +169,7 @@ def test_bm25_delta_scores_as_the_merged_index_would(tmp_path: Path) -> None:
 def test_bm25_merge_keeps_changes_made_while_it_builds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import search.bm25 as bm25
+    import policykg.search.bm25 as bm25
 
     index = BM25Index(tmp_path)
     index.add(["a", "b"], ["县商务局负责招商引资工作", "优先保障高新区建设用地指标"])

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.model import Policy
-from search.embeddings import load_embedder
-from search.embeddings.base import Embedder
-from search.index import passage_text
+from policykg.ingest.model import Policy
+from policykg.search.embeddings import load_embedder
+from policykg.search.embeddings.base import Embedder
+from policykg.search.index import passage_text
 
 pytestmark = pytest.mark.slow
 
@@ -70,7 +70,7 @@ def test_a_data_directory_built_before_the_user_cache_keeps_its_model(
     ``DATA/cache/models``; their vectors came from it, so it stays their model."""
     from sentence_transformers import SentenceTransformer
 
-    from search.embeddings.e5_image import default_model_folder, ensure_default_model
+    from policykg.search.embeddings.e5_image import default_model_folder, ensure_default_model
 
     torch_folder = ensure_default_model(model_cache)
     legacy = tmp_path / "cache" / "models" / "multilingual-e5-small-q4-onnx"

@@ -20,22 +20,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from api.integrity import CheckReport, compare_contents
-from api.settings import Settings
-from api.store_log import StoreLog
-from graph.base import ClauseRecord, GraphStore, WriteResult
-from graph.memory import MemoryGraphStore
-from ingest.errors import IngestError, NotFoundError, StoreCorruptError, StoreError
-from ingest.model import Policy, Role
-from ingest.parser import KnownUnits
-from ingest.pipeline import Limits, ParseResult, parse_paths, parse_upload, scan_documents
-from ingest.serialize import policy_to_dict
-from ingest.storage import atomic_write_json, fault_point, writable_dir
-from search.embeddings import load_embedder
-from search.embeddings.base import Embedder
-from search.embeddings.cache import CachedEmbedder, EmbeddingCache
-from search.hybrid import SearchHit, SearchMode
-from search.index import ClauseIndex, PreparedClauses
+from policykg.graph.base import ClauseRecord, GraphStore, WriteResult
+from policykg.graph.memory import MemoryGraphStore
+from policykg.ingest.errors import IngestError, NotFoundError, StoreCorruptError, StoreError
+from policykg.ingest.model import Policy, Role
+from policykg.ingest.parser import KnownUnits
+from policykg.ingest.pipeline import Limits, ParseResult, parse_paths, parse_upload, scan_documents
+from policykg.ingest.serialize import policy_to_dict
+from policykg.ingest.storage import atomic_write_json, fault_point, writable_dir
+from policykg.search.embeddings.base import Embedder
+from policykg.search.embeddings.cache import CachedEmbedder, EmbeddingCache
+from policykg.search.hybrid import SearchHit, SearchMode
+from policykg.search.index import ClauseIndex, PreparedClauses
+from policykg.service.integrity import CheckReport, compare_contents
+from policykg.service.store_log import StoreLog
 
 logger = logging.getLogger(__name__)
 
@@ -133,78 +131,6 @@ class _ReadWriteLock:
             with self._condition:
                 self._writer = False
                 self._condition.notify_all()
-
-
-def graph_store_for(settings: Settings) -> GraphStore:
-    """The graph backend the settings choose: Neo4j when a URI is set, else the embedded store.
-
-    Raises:
-        StoreUnavailableError: When Neo4j is configured but cannot be reached.
-    """
-    if settings.neo4j_uri:
-        from graph.neo4j import connect
-
-        return connect(
-            settings.neo4j_uri,
-            settings.neo4j_user,
-            settings.neo4j_password.get_secret_value(),
-            database=settings.neo4j_database,
-            timeout=settings.neo4j_timeout,
-        )
-    return MemoryGraphStore(settings.data_dir / "graph")
-
-
-def embedder_for(settings: Settings, progress: Callable[[str], None] | None = None) -> Embedder:
-    """The embedding model the settings name, with its vectors cached in the data directory.
-
-    Args:
-        settings: The settings.
-        progress: Shown lines while the default model is built (once per user).
-    """
-    options: dict[str, object] = {}
-    if not settings.embed_model.startswith(("use:", "hashing:")):
-        options = {
-            "device": settings.embed_device,
-            "batch_size": settings.embed_batch_size,
-            "backend": settings.embed_backend,
-            "max_seq_length": settings.embed_max_tokens,
-        }
-    embedder = load_embedder(
-        settings.embed_model,
-        settings.cache_dir,
-        legacy_dirs=(settings.data_dir / "cache",),
-        progress=progress,
-        **options,
-    )
-    return CachedEmbedder(
-        embedder, EmbeddingCache(settings.data_dir / "cache" / "embeddings.sqlite")
-    )
-
-
-def limits_for(settings: Settings) -> Limits:
-    """How large one document may be, from the settings."""
-    return Limits(
-        max_bytes=settings.max_file_bytes,
-        max_chars=settings.max_document_chars,
-        max_clauses=settings.max_clauses,
-    )
-
-
-def open_workspace(settings: Settings, progress: Callable[[str], None] | None = None) -> Workspace:
-    """The workspace the settings describe (backends chosen once, here).
-
-    Args:
-        settings: The settings.
-        progress: Shown lines while the default model is built (once per user).
-    """
-    return Workspace(
-        settings.data_dir,
-        graph_store_for(settings),
-        embedder=lambda: embedder_for(settings, progress),
-        limits=limits_for(settings),
-        approximate_above=settings.vector_approximate_above,
-        write_batch=settings.ingest_batch,
-    )
 
 
 class Workspace:
@@ -752,7 +678,8 @@ class Workspace:
             policy_id: Only clauses of this policy.
             unit_ids: Only clauses where one of these units has ``role`` (lead or responsible
                 when ``role`` is None).
-            role: The role the units must have.
+            role: The role the units must have; with no ``unit_ids``, only clauses where some
+                unit has it.
             jurisdiction: Only clauses of policies of this jurisdiction.
         """
         self.sync()
@@ -780,6 +707,9 @@ class Workspace:
             narrow(self.graph.clause_ids_of([policy_id]))
         if unit_ids:
             narrow({r.clause.id for u in unit_ids for r in self.graph.unit_clauses(u, role)})
+        elif role is not None:  # no unit named: clauses where some unit has the role
+            units = self.graph.units(0, 10**9).items
+            narrow({r.clause.id for s in units for r in self.graph.unit_clauses(s.unit.id, role)})
         if jurisdiction is not None:
             page = self.graph.policies(0, 10**9, jurisdiction=jurisdiction)
             narrow(self.graph.clause_ids_of([s.id for s in page.items]))

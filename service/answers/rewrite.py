@@ -2,19 +2,18 @@
 
 Off by default. It only ever sees the deterministic answer and the clauses it cites, is asked to
 keep every citation, and its text is used only if every 《title》 and clause marker survives
-(checked by the answerer); on any error the deterministic text stands.
+(:func:`keeps_citations`); on any error the deterministic text stands. ``api`` builds the rewriter
+from settings.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+import re
 
 import httpx
 
-if TYPE_CHECKING:
-    from api.answers import Answer
-    from api.settings import Settings
+from policykg.service.answers.model import Answer
 
 logger = logging.getLogger(__name__)
 
@@ -43,16 +42,6 @@ class OpenAICompatibleRewriter:
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._timeout = timeout
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> OpenAICompatibleRewriter:
-        """Build from ``POLICYKG_LLM_*`` settings."""
-        assert settings.llm_base_url is not None
-        return cls(
-            settings.llm_base_url,
-            settings.llm_model or "default",
-            settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
-        )
-
     def rewrite(self, answer: Answer) -> str | None:
         """The reworded text, or None when the endpoint fails (then the original stands)."""
         facts = "\n".join(f"- {c.citation}{c.title}: {c.text[:300]}" for c in answer.clauses[:12])
@@ -80,8 +69,9 @@ class OpenAICompatibleRewriter:
         return str(text).strip() or None
 
 
-def rewriter_for(settings: Settings) -> OpenAICompatibleRewriter | None:
-    """The optional LLM step, when an endpoint is configured."""
-    if not settings.llm_base_url:
-        return None
-    return OpenAICompatibleRewriter.from_settings(settings)
+def keeps_citations(original: str, rewritten: str) -> bool:
+    """A rewording keeps every 《title》 and clause marker the original cites."""
+    cited = set(re.findall(r"《[^》]+》", original)) | set(
+        re.findall(r"[（(][一二三四五六七八九十百]+[)）]|第[^条]{1,6}条", original)
+    )
+    return all(c in rewritten for c in cited)

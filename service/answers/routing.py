@@ -14,10 +14,10 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
 
-from ingest.jurisdiction import gazetteer
-from ingest.model import Role, Unit, UnitKind
-from ingest.structure import find_doc_numbers
-from search.glossary import chinese_terms, unit_name_matches
+from policykg.ingest.jurisdiction import gazetteer
+from policykg.ingest.model import Role, Unit, UnitKind
+from policykg.ingest.structure import find_doc_numbers
+from policykg.search.glossary import chinese_terms, unit_name_matches
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")

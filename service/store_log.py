@@ -27,8 +27,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.errors import StoreError
-from ingest.storage import (
+from policykg.ingest.errors import StoreError
+from policykg.ingest.storage import (
     atomic_write_json,
     exclusive_lock,
     fault_point,

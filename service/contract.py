@@ -1,8 +1,8 @@
-"""Request and response models of the HTTP API, and how each is made from a domain value.
+"""Every client-facing shape, once: what the service returns to the CLI, HTTP and MCP faces.
 
-Pydantic lives at the edges only. The MCP server shows clauses, units, policies and
-jurisdictions with these models too (or subclasses of them), so the conversions from the graph's
-frozen dataclasses live here, once, next to the models they build.
+The answer contract (:class:`AskResponse`) and every other result are pydantic models made here
+from the domain's frozen dataclasses, next to the models they build. The CLI's ``--json``, the
+HTTP API and the MCP tools return these same models, so the faces cannot drift apart.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from graph.base import ClauseRecord, JurisdictionSummary, PolicySummary, UnitSummary
-from ingest.model import Policy
+from policykg.graph.base import ClauseRecord, JurisdictionSummary, PolicySummary, UnitSummary
+from policykg.ingest.model import Policy
+from policykg.service.answers.model import Answer, CitedClause
 
 ASK_EXAMPLE: dict[str, Any] = {
     "question": "What is the 县商务局 responsible for?",
@@ -94,12 +95,16 @@ class ClauseBase(BaseModel):
     lead_units: list[str] = Field(description="Lead units (牵头单位)")
     responsible_units: list[str] = Field(description="Responsible units (责任单位/配合单位)")
     text: str = Field(description="Full clause text, role annotation included")
+    section_title: str = Field(default="", description="Title of the clause's section")
+    citation: str = Field(default="", description="How to cite it: 《policy title》marker")
 
     @classmethod
     def of(cls, record: ClauseRecord, **extra: Any) -> Self:
         """The clause of a graph record, with the fields a subclass adds given in ``extra``."""
         clause = record.clause
         return cls(
+            section_title=record.section_title,
+            citation=f"《{record.policy_title}》{clause.marker}",
             clause_id=clause.id,
             policy_id=clause.policy_id,
             policy_title=record.policy_title,
@@ -124,7 +129,12 @@ class ClauseOut(ClauseBase):
     @classmethod
     def of(cls, record: ClauseRecord, score: float = 1.0, **extra: Any) -> Self:
         """The clause of a graph record; ``score`` is 1.0 where no ranking scored it."""
-        return super().of(record, score=score, **extra)
+        return super().of(record, score=round(score, 6), **extra)
+
+    @classmethod
+    def cited(cls, clause: CitedClause) -> Self:
+        """A clause an answer rests on."""
+        return cls.of(clause.record, clause.score)
 
 
 class PolicyRef(BaseModel):
@@ -135,6 +145,17 @@ class PolicyRef(BaseModel):
     doc_number: str | None = None
     jurisdiction: str | None = None
     stub: bool = False
+
+    @classmethod
+    def of(cls, summary: PolicySummary) -> Self:
+        """A policy an answer names, from the graph's summary."""
+        return cls(
+            policy_id=summary.id,
+            title=summary.title,
+            doc_number=summary.doc_number,
+            jurisdiction=summary.jurisdiction,
+            stub=summary.stub,
+        )
 
 
 class AskResponse(BaseModel):
@@ -154,20 +175,87 @@ class AskResponse(BaseModel):
     found: bool
     rewritten: bool
 
+    @classmethod
+    def of(cls, answer: Answer) -> Self:
+        """The answer contract of an answer."""
+        return cls(
+            question=answer.question,
+            intent=answer.intent,
+            answer=answer.answer,
+            units=list(answer.units),
+            clauses=[ClauseOut.cited(c) for c in answer.clauses],
+            policies=[PolicyRef.of(p) for p in answer.policies],
+            language=answer.language,
+            jurisdictions=list(answer.jurisdictions),
+            candidates=list(answer.candidates),
+            found=answer.found,
+            rewritten=answer.rewritten,
+        )
+
 
 class SearchHitOut(ClauseOut):
-    """A search hit: a clause with what each ranking said of it."""
+    """A search hit: a clause with its score and what each ranking said of it."""
 
-    bm25_rank: int | None = None
-    dense_rank: int | None = None
+    bm25_rank: int | None = Field(default=None, description="Rank in BM25, if it ranked it")
+    dense_rank: int | None = Field(default=None, description="Rank by embeddings, if it ranked it")
 
 
 class SearchResponse(BaseModel):
-    """Hybrid search results."""
+    """Clauses found for a query, best first."""
 
     query: str
     mode: Literal["hybrid", "bm25", "dense"]
+    units: list[str] = Field(default=[], description="Ids of the units the search was limited to")
+    jurisdiction: str | None = Field(default=None, description="The jurisdiction searched")
     hits: list[SearchHitOut]
+
+
+class ClauseDetail(ClauseOut):
+    """A clause in full: its place in the policy and the units it names without assigning."""
+
+    section_number: str
+    path: list[str] = Field(description="Numbers of the enclosing headings and the clause")
+    order: int = Field(description="Position of the clause in its policy, from 0")
+    mentioned_units: list[str] = Field(description="Units named in the text but not assigned")
+
+    @classmethod
+    def full(cls, record: ClauseRecord) -> Self:
+        """The clause of a graph record, in full."""
+        clause = record.clause
+        return cls.of(
+            record,
+            section_number=clause.section_number,
+            path=list(clause.path),
+            order=clause.order,
+            mentioned_units=list(clause.mentioned_units),
+        )
+
+
+class UnitClauseOut(ClauseBase):
+    """A clause of a unit, with the unit's role in it."""
+
+    role: Literal["lead", "responsible"]
+
+
+class UnitDutiesGroup(BaseModel):
+    """Every clause one unit (in one jurisdiction) leads or shares."""
+
+    id: str = Field(description="The unit's id, jurisdiction/name")
+    name: str
+    jurisdiction: str
+    aliases: list[str]
+    lead_count: int
+    responsible_count: int
+    clauses: list[UnitClauseOut] = Field(description="Ordered by policy title and clause order")
+
+
+class UnitDuties(BaseModel):
+    """A unit's clauses, one group per jurisdiction the name exists in."""
+
+    unit: str = Field(description="The unit as asked for")
+    role: Literal["lead", "responsible", "all"]
+    total: int = Field(description="Clauses over every group")
+    groups: list[UnitDutiesGroup]
 
 
 class UnitOut(BaseModel):
@@ -211,6 +299,14 @@ class UnitPage(BaseModel):
     items: list[UnitOut]
 
 
+class Partner(BaseModel):
+    """A unit another unit shares clauses with."""
+
+    id: str
+    name: str
+    shared_clauses: int
+
+
 class UnitDetail(BaseModel):
     """A unit's clauses by role, and the units it works with most."""
 
@@ -218,7 +314,7 @@ class UnitDetail(BaseModel):
     lead: list[ClauseOut]
     responsible: list[ClauseOut]
     mentioned: list[ClauseOut]
-    partners: list[dict[str, Any]]
+    partners: list[Partner]
 
 
 class UnitLookup(BaseModel):
@@ -396,3 +492,109 @@ class Health(BaseModel):
     policies: int
     clauses: int
     backend: str
+
+
+class JurisdictionList(BaseModel):
+    """Every jurisdiction holding stored policies, by name."""
+
+    jurisdictions: list[JurisdictionOut]
+
+
+class StoreStats(BaseModel):
+    """What the store holds."""
+
+    policies: int
+    stub_policies: int = Field(description="Cited by a stored policy but not ingested")
+    sections: int
+    clauses: int
+    units: int
+    jurisdictions: list[JurisdictionOut]
+    relationships: dict[str, int] = Field(description="Relationships per type")
+
+
+class WorkloadRow(BaseModel):
+    """A unit's workload in a ranking."""
+
+    unit: str
+    jurisdiction: str
+    lead: int
+    responsible: int
+
+
+class CentralityRow(BaseModel):
+    """A unit's place in the collaboration network."""
+
+    unit_id: str
+    name: str
+    jurisdiction: str
+    partners: int
+    shared_clauses: int
+    betweenness: float
+    pagerank: float
+
+
+class Community(BaseModel):
+    """Units that share clauses mostly among themselves."""
+
+    units: list[str]
+    shared_clauses: int
+
+
+class Analysis(BaseModel):
+    """Workload ranking, centrality in the collaboration network, and communities of units."""
+
+    jurisdiction: str | None
+    workload: list[WorkloadRow]
+    centrality: list[CentralityRow]
+    communities: list[Community]
+
+
+class FileProblem(BaseModel):
+    """A file that was not ingested, and why."""
+
+    file: str
+    error: str
+
+
+class SkippedFile(BaseModel):
+    """A file a folder held that is not a document PolicyKG reads."""
+
+    file: str
+    reason: str
+
+
+class IngestSummary(BaseModel):
+    """What an ingest of files and folders did."""
+
+    added: int = Field(description="Policies stored, new or as new versions")
+    replaced: int = Field(description="Earlier versions the new ones replaced")
+    unchanged: int = Field(description="Documents already stored as they are")
+    clauses: int = Field(description="Clauses in the policies stored")
+    failed: list[FileProblem]
+    skipped: list[SkippedFile] = Field(description="Files that are not documents PolicyKG reads")
+    undetermined_jurisdiction: list[str] = Field(
+        description="Titles of documents whose jurisdiction could not be told"
+    )
+    jurisdictions: dict[str, int] = Field(description="Policies stored per jurisdiction")
+
+
+class CheckResult(BaseModel):
+    """Whether graph, vectors and BM25 hold the same clauses with the same contents."""
+
+    clauses_in_graph: int
+    vectors: int | None
+    bm25: int | None
+    consistent: bool = Field(description="Every comparison agreed and every file was whole")
+    problems: list[str] = Field(description="What the check found, one line each")
+    repaired: list[str] = Field(description="What a repair did, one line each")
+    still: list[str] = Field(default=[], description="Problems left after a repair")
+    unverified_vectors: int = Field(description="Vectors with no cached copy to compare with")
+
+
+class ExportResult(BaseModel):
+    """A graph written to a file."""
+
+    path: str
+    format: str
+    nodes: int
+    edges: int

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingest.ids import text_hash
-from ingest.model import Policy
-from search.embeddings.cache import EmbeddingCache
-from search.index import ClauseIndex, IndexDrift, passage_text
+from policykg.ingest.ids import text_hash
+from policykg.ingest.model import Policy
+from policykg.search.embeddings.cache import EmbeddingCache
+from policykg.search.index import ClauseIndex, IndexDrift, passage_text
 
 _CHUNK = 2_000
 

@@ -1,0 +1,134 @@
+"""Everything built from settings, in one place: the graph backend, the embedder, the workspace,
+the optional LLM step and the service over them (backends are chosen here, once)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from policykg.api.settings import Settings
+from policykg.graph.base import GraphStore
+from policykg.graph.memory import MemoryGraphStore
+from policykg.ingest.pipeline import Limits
+from policykg.search.embeddings import load_embedder
+from policykg.search.embeddings.base import Embedder
+from policykg.search.embeddings.cache import CachedEmbedder, EmbeddingCache
+from policykg.service.answers.rewrite import OpenAICompatibleRewriter
+from policykg.service.core import PolicyService
+from policykg.service.workspace import Workspace
+
+
+def graph_store_for(settings: Settings) -> GraphStore:
+    """The graph backend the settings choose: Neo4j when a URI is set, else the embedded store.
+
+    Raises:
+        StoreUnavailableError: When Neo4j is configured but cannot be reached.
+    """
+    return neo4j_graph(settings) if settings.neo4j_uri else embedded_graph(settings)
+
+
+def embedded_graph(settings: Settings) -> MemoryGraphStore:
+    """The embedded networkx store of the settings' data directory."""
+    return MemoryGraphStore(settings.data_dir / "graph")
+
+
+def neo4j_graph(settings: Settings) -> GraphStore:
+    """The Neo4j store the settings name (``POLICYKG_NEO4J_*``).
+
+    Raises:
+        StoreUnavailableError: When it cannot be reached.
+    """
+    from policykg.graph.neo4j import connect
+
+    assert settings.neo4j_uri is not None
+    return connect(
+        settings.neo4j_uri,
+        settings.neo4j_user,
+        settings.neo4j_password.get_secret_value(),
+        database=settings.neo4j_database,
+        timeout=settings.neo4j_timeout,
+    )
+
+
+def embedder_for(settings: Settings, progress: Callable[[str], None] | None = None) -> Embedder:
+    """The embedding model the settings name, with its vectors cached in the data directory.
+
+    Args:
+        settings: The settings.
+        progress: Shown lines while the default model is built (once per user).
+    """
+    options: dict[str, object] = {}
+    if not settings.embed_model.startswith(("use:", "hashing:")):
+        options = {
+            "device": settings.embed_device,
+            "batch_size": settings.embed_batch_size,
+            "backend": settings.embed_backend,
+            "max_seq_length": settings.embed_max_tokens,
+        }
+    embedder = load_embedder(
+        settings.embed_model,
+        settings.cache_dir,
+        legacy_dirs=(settings.data_dir / "cache",),
+        progress=progress,
+        **options,
+    )
+    return CachedEmbedder(
+        embedder, EmbeddingCache(settings.data_dir / "cache" / "embeddings.sqlite")
+    )
+
+
+def limits_for(settings: Settings) -> Limits:
+    """How large one document may be, from the settings."""
+    return Limits(
+        max_bytes=settings.max_file_bytes,
+        max_chars=settings.max_document_chars,
+        max_clauses=settings.max_clauses,
+    )
+
+
+def open_workspace(settings: Settings, progress: Callable[[str], None] | None = None) -> Workspace:
+    """The workspace the settings describe (backends chosen once, here).
+
+    Args:
+        settings: The settings.
+        progress: Shown lines while the default model is built (once per user).
+    """
+    return Workspace(
+        settings.data_dir,
+        graph_store_for(settings),
+        embedder=lambda: embedder_for(settings, progress),
+        limits=limits_for(settings),
+        approximate_above=settings.vector_approximate_above,
+        write_batch=settings.ingest_batch,
+    )
+
+
+def rewriter_for(settings: Settings) -> OpenAICompatibleRewriter | None:
+    """The optional LLM step, when an endpoint is configured (``POLICYKG_LLM_*``)."""
+    if not settings.llm_base_url:
+        return None
+    return OpenAICompatibleRewriter(
+        settings.llm_base_url,
+        settings.llm_model or "default",
+        settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
+    )
+
+
+def service_for(workspace: Workspace, settings: Settings) -> PolicyService:
+    """The service over ``workspace``, with the settings' input limits and LLM step."""
+    return PolicyService(
+        workspace,
+        rewriter=rewriter_for(settings),
+        max_question_chars=settings.max_question_chars,
+    )
+
+
+def open_service(
+    settings: Settings, progress: Callable[[str], None] | None = None
+) -> PolicyService:
+    """The service over the workspace the settings describe.
+
+    Args:
+        settings: The settings.
+        progress: Shown lines while the default model is built (once per user).
+    """
+    return service_for(open_workspace(settings, progress), settings)

@@ -1,0 +1,513 @@
+"""The service every face calls: one method per thing a user can do, returning the contract.
+
+A CLI command, an HTTP endpoint and an MCP tool each parse their input, call one method here and
+shape what it returns. The service owns what every face must agree on: names resolved by
+:class:`~policykg.service.lookup.Lookup` (one meaning everywhere), input limits, the read lock
+(every read sees the store as committed, with no write half-applied), and the shapes of
+:mod:`~policykg.service.contract`. Faces never reach into the workspace's graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Literal
+
+from policykg.graph.analysis import (
+    collaboration_graph,
+    unit_centrality,
+    unit_communities,
+    workload_ranking,
+)
+from policykg.graph.export import export_graph
+from policykg.graph.views import policy_summary
+from policykg.ingest.errors import InvalidRequestError, NotFoundError
+from policykg.ingest.model import Role
+from policykg.ingest.pipeline import ParseResult
+from policykg.search.hybrid import SearchMode
+from policykg.service import contract
+from policykg.service.answers.answerer import Answerer
+from policykg.service.answers.model import AnswerRewriter
+from policykg.service.integrity import CheckReport
+from policykg.service.lookup import Lookup
+from policykg.service.workspace import IngestReport, Workspace
+
+ModeName = Literal["hybrid", "bm25", "dense"]
+RoleName = Literal["lead", "responsible"]
+
+MAX_QUESTION_CHARS = 500
+"""Longest question or query accepted unless the service is built with another limit."""
+
+
+class PolicyService:
+    """PolicyKG's operations over one workspace.
+
+    Args:
+        workspace: The graph and clause index, kept in step across processes.
+        rewriter: Optional LLM step that rewords answer text (never what it cites).
+        max_question_chars: Longest question or search query accepted.
+    """
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        rewriter: AnswerRewriter | None = None,
+        max_question_chars: int = MAX_QUESTION_CHARS,
+    ) -> None:
+        self.workspace = workspace
+        self.lookup = Lookup(workspace.graph)
+        self.answerer = Answerer(workspace, rewriter=rewriter)
+        self.max_question_chars = max_question_chars
+
+    @property
+    def data_dir(self) -> Path:
+        """The store's data directory."""
+        return self.workspace.data_dir
+
+    @contextmanager
+    def _reading(self, *, index: bool = False) -> Iterator[None]:
+        """The store as committed now, with no write landing meanwhile.
+
+        Args:
+            index: Load the clause index first (it takes the commit lock, so it is loaded before
+                the read side is held, never inside it).
+        """
+        self.workspace.sync()
+        if index:
+            _ = self.workspace.index
+        with self.workspace.reading():
+            yield
+
+    def _checked(self, text: str, what: str = "question") -> str:
+        text = text.strip()
+        if not text:
+            raise InvalidRequestError(f"the {what} is empty")
+        if len(text) > self.max_question_chars:
+            raise InvalidRequestError(
+                f"the {what} is {len(text)} characters; the limit is {self.max_question_chars}"
+            )
+        return text
+
+    # -- answers ------------------------------------------------------------------------------
+
+    def ask(self, question: str, jurisdiction: str | None = None) -> contract.AskResponse:
+        """Answer a question with every statement cited (the answer contract).
+
+        Args:
+            question: Chinese or English.
+            jurisdiction: Answer only for this jurisdiction (any name :class:`Lookup` knows).
+
+        Raises:
+            InvalidRequestError: The question is empty or too long.
+        """
+        question = self._checked(question)
+        self.workspace.sync()
+        _ = self.workspace.index
+        return contract.AskResponse.of(self.answerer.ask(question, jurisdiction))
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        *,
+        mode: ModeName = "hybrid",
+        policy_id: str | None = None,
+        units: Iterable[str] = (),
+        role: RoleName | None = None,
+        jurisdiction: str | None = None,
+    ) -> contract.SearchResponse:
+        """Clauses for a query, best first: BM25 and embeddings fused, or one of them.
+
+        Args:
+            query: Question or keywords.
+            k: Hits wanted.
+            mode: hybrid, bm25 or dense.
+            policy_id: Only clauses of this policy.
+            units: Only clauses of these units (names, aliases or ids).
+            role: Only clauses where one of ``units`` (any unit, when none is given) leads, or
+                shares.
+            jurisdiction: Only clauses of this jurisdiction's policies.
+
+        Raises:
+            InvalidRequestError: An empty or too long query.
+            NotFoundError: An unknown policy, unit or jurisdiction.
+        """
+        query = self._checked(query, "query")
+        names = list(units)
+        with self._reading(index=True):
+            place = self.lookup.jurisdiction(jurisdiction)
+            if policy_id is not None:
+                self.lookup.policy(policy_id)
+            unit_ids = [u.id for name in names for u in self.lookup.units(name, place)]
+            found = self.workspace.search(
+                query,
+                k,
+                mode=SearchMode(mode),
+                policy_id=policy_id,
+                unit_ids=unit_ids,
+                role=Role(role) if role else None,
+                jurisdiction=place,
+            )
+        hits = [
+            contract.SearchHitOut.of(
+                f.record, f.hit.score, bm25_rank=f.hit.bm25_rank, dense_rank=f.hit.dense_rank
+            )
+            for f in found
+        ]
+        return contract.SearchResponse(
+            query=query, mode=mode, units=unit_ids, jurisdiction=place, hits=hits
+        )
+
+    # -- units --------------------------------------------------------------------------------
+
+    def units(
+        self,
+        offset: int = 0,
+        limit: int = 50,
+        *,
+        jurisdiction: str | None = None,
+        name: str | None = None,
+    ) -> contract.UnitPage:
+        """Units by workload (clauses led and shared), most first.
+
+        Args:
+            offset: Units to skip.
+            limit: Units wanted.
+            jurisdiction: Only this jurisdiction's units.
+            name: Only units whose name contains this.
+        """
+        with self._reading():
+            place = self.lookup.jurisdiction(jurisdiction)
+            page = self.workspace.graph.units(
+                offset, limit, jurisdiction=place, name_contains=name or None
+            )
+        items = [contract.UnitOut.of(u) for u in page.items]
+        return contract.UnitPage(total=page.total, offset=offset, limit=limit, items=items)
+
+    def unit(self, name: str, jurisdiction: str | None = None) -> contract.UnitLookup:
+        """A unit by name, alias or id: its clauses by role and its closest partners, one entry
+        per jurisdiction the name exists in."""
+        graph = self.workspace.graph
+        with self._reading():
+            place = self.lookup.jurisdiction(jurisdiction)
+            details = []
+            for item in self.lookup.units(name, place):
+                summary = graph.unit(item.id)
+                if summary is None:
+                    continue
+                partners = []
+                for edge in graph.collaboration(unit_id=item.id, limit=10):
+                    other = edge.target if edge.source == item.id else edge.source
+                    partner = graph.unit(other)
+                    name_of = partner.unit.name if partner else other
+                    partners.append(
+                        contract.Partner(id=other, name=name_of, shared_clauses=edge.weight)
+                    )
+                by_role = {
+                    role: [contract.ClauseOut.of(r) for r in graph.unit_clauses(item.id, role)]
+                    for role in Role
+                }
+                details.append(
+                    contract.UnitDetail(
+                        unit=contract.UnitOut.of(summary),
+                        lead=by_role[Role.LEAD],
+                        responsible=by_role[Role.RESPONSIBLE],
+                        mentioned=by_role[Role.MENTION],
+                        partners=partners,
+                    )
+                )
+        return contract.UnitLookup(name=name, units=details)
+
+    def unit_duties(
+        self,
+        name: str,
+        role: Literal["lead", "responsible", "all"] = "all",
+        jurisdiction: str | None = None,
+    ) -> contract.UnitDuties:
+        """Every clause a unit leads or shares, complete and unranked, one group per
+        jurisdiction the name exists in."""
+        wanted = None if role == "all" else Role(role)
+        groups = []
+        with self._reading():
+            place = self.lookup.jurisdiction(jurisdiction)
+            for unit in self.lookup.units(name, place):
+                clauses = [
+                    contract.UnitClauseOut.of(r)
+                    for r in self.workspace.graph.unit_clauses(unit.id, wanted)
+                    if r.role is not None and r.role is not Role.MENTION
+                ]
+                groups.append(
+                    contract.UnitDutiesGroup(
+                        id=unit.id,
+                        name=unit.name,
+                        jurisdiction=unit.jurisdiction,
+                        aliases=list(unit.aliases),
+                        lead_count=sum(c.role == Role.LEAD.value for c in clauses),
+                        responsible_count=sum(c.role == Role.RESPONSIBLE.value for c in clauses),
+                        clauses=clauses,
+                    )
+                )
+        total = sum(len(g.clauses) for g in groups)
+        return contract.UnitDuties(unit=name, role=role, total=total, groups=groups)
+
+    # -- clauses, policies, jurisdictions -----------------------------------------------------
+
+    def clause(self, clause_id: str) -> contract.ClauseDetail:
+        """One clause in full: text, number, section, policy, and its units by role."""
+        with self._reading():
+            return contract.ClauseDetail.full(self.lookup.clause(clause_id))
+
+    def policies(
+        self, offset: int = 0, limit: int = 50, *, jurisdiction: str | None = None
+    ) -> contract.PolicyPage:
+        """Stored policies by jurisdiction and date."""
+        with self._reading():
+            place = self.lookup.jurisdiction(jurisdiction)
+            page = self.workspace.graph.policies(offset, limit, jurisdiction=place)
+        items = [contract.PolicySummaryOut.of(p) for p in page.items]
+        return contract.PolicyPage(total=page.total, offset=offset, limit=limit, items=items)
+
+    def policy(self, policy_id: str) -> contract.PolicyDetail:
+        """A policy's outline (sections and clauses), what it cites and what cites it."""
+        graph = self.workspace.graph
+        with self._reading():
+            found = self.lookup.policy(policy_id)
+            return contract.PolicyDetail(
+                policy=contract.PolicySummaryOut.of(policy_summary(found)),
+                preamble=found.preamble,
+                sections=contract.outline(found),
+                cites=[contract.PolicySummaryOut.of(p) for p in graph.citations(policy_id)],
+                cited_by=[contract.PolicySummaryOut.of(p) for p in graph.cited_by(policy_id)],
+            )
+
+    def jurisdictions(self) -> contract.JurisdictionList:
+        """Jurisdictions in the store, with their policy, unit and clause counts."""
+        with self._reading():
+            found = self.workspace.graph.jurisdictions()
+        return contract.JurisdictionList(
+            jurisdictions=[contract.JurisdictionOut.of(j) for j in found]
+        )
+
+    def stats(self) -> contract.StoreStats:
+        """What the store holds: policies, clauses, units, jurisdictions, relationships."""
+        with self._reading():
+            counts = self.workspace.graph.stats()
+            places = self.workspace.graph.jurisdictions()
+        return contract.StoreStats(
+            policies=counts.policies,
+            stub_policies=counts.stub_policies,
+            sections=counts.sections,
+            clauses=counts.clauses,
+            units=counts.units,
+            jurisdictions=[contract.JurisdictionOut.of(j) for j in places],
+            relationships=dict(counts.relationships),
+        )
+
+    # -- the graph for analysts ---------------------------------------------------------------
+
+    def neighborhood(self, node_id: str, depth: int = 1, limit: int = 200) -> contract.GraphView:
+        """Nodes within ``depth`` hops of any node (policy, section, clause, unit, jurisdiction)."""
+        with self._reading():
+            view = self.workspace.graph.neighborhood(node_id, depth, limit)
+        if not view.nodes:
+            raise NotFoundError(f"no node {node_id}", "node")
+        return contract.GraphView(
+            nodes=[
+                contract.GraphNodeOut(
+                    id=n.id, label=n.label, name=n.name, properties=dict(n.properties)
+                )
+                for n in view.nodes
+            ],
+            edges=[
+                contract.GraphEdgeOut(source=e.source, target=e.target, type=e.type)
+                for e in view.edges
+            ],
+            truncated=view.truncated,
+        )
+
+    def collaboration(
+        self,
+        *,
+        jurisdiction: str | None = None,
+        unit_id: str | None = None,
+        min_weight: int = 1,
+        limit: int = 500,
+    ) -> contract.GraphView:
+        """Units linked by the clauses they share (weight = shared clauses)."""
+        graph = self.workspace.graph
+        with self._reading():
+            place = self.lookup.jurisdiction(jurisdiction)
+            edges = graph.collaboration(
+                jurisdiction=place, unit_id=unit_id, min_weight=min_weight, limit=limit
+            )
+            ids = sorted({e.source for e in edges} | {e.target for e in edges})
+            summaries = [s for node in ids if (s := graph.unit(node)) is not None]
+        nodes = [
+            contract.GraphNodeOut(
+                id=s.unit.id,
+                label="Unit",
+                name=s.unit.name,
+                properties={
+                    "jurisdiction": s.unit.jurisdiction,
+                    "kind": s.unit.kind.value,
+                    "lead": s.lead,
+                    "responsible": s.responsible,
+                },
+            )
+            for s in summaries
+        ]
+        return contract.GraphView(
+            nodes=nodes,
+            edges=[
+                contract.GraphEdgeOut(
+                    source=e.source, target=e.target, type="SHARES", weight=e.weight
+                )
+                for e in edges
+            ],
+        )
+
+    def analyze(self, jurisdiction: str | None = None, top: int = 15) -> contract.Analysis:
+        """Workload ranking, centrality in the collaboration network, communities of units."""
+        graph = self.workspace.graph
+        with self._reading():
+            place = self.lookup.jurisdiction(jurisdiction)
+            ranking = workload_ranking(graph, place, top)
+            network = collaboration_graph(graph, place)
+        return contract.Analysis(
+            jurisdiction=place,
+            workload=[
+                contract.WorkloadRow(
+                    unit=r.unit.name,
+                    jurisdiction=r.unit.jurisdiction,
+                    lead=r.lead,
+                    responsible=r.responsible,
+                )
+                for r in ranking
+            ],
+            centrality=[
+                contract.CentralityRow(
+                    unit_id=c.unit_id,
+                    name=c.name,
+                    jurisdiction=c.jurisdiction,
+                    partners=c.partners,
+                    shared_clauses=c.shared_clauses,
+                    betweenness=c.betweenness,
+                    pagerank=c.pagerank,
+                )
+                for c in unit_centrality(network, top)
+            ],
+            communities=[
+                contract.Community(units=list(c.names), shared_clauses=c.internal_weight)
+                for c in unit_communities(network)
+            ],
+        )
+
+    def export(
+        self,
+        output: Path,
+        *,
+        graph: Literal["full", "collaboration"] = "full",
+        jurisdiction: str | None = None,
+        fmt: str | None = None,
+    ) -> contract.ExportResult:
+        """Write the graph for Gephi (GEXF), Cytoscape/yEd (GraphML) or notebooks (JSON).
+
+        Raises:
+            InvalidRequestError: An unknown format or file extension.
+        """
+        with self._reading():
+            place = self.lookup.jurisdiction(jurisdiction)
+            network = (
+                collaboration_graph(self.workspace.graph, place)
+                if graph == "collaboration"
+                else self.workspace.graph.to_networkx()
+            )
+        try:
+            written = export_graph(network, output, fmt)
+        except ValueError as e:
+            raise InvalidRequestError(str(e)) from e
+        return contract.ExportResult(
+            path=str(output),
+            format=written,
+            nodes=network.number_of_nodes(),
+            edges=network.number_of_edges(),
+        )
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def ingest_paths(
+        self,
+        paths: Iterable[Path],
+        *,
+        jurisdiction: str | None = None,
+        on_file: Callable[[ParseResult], None] | None = None,
+        on_stage: Callable[[str], None] | None = None,
+    ) -> IngestReport:
+        """Ingest every document under ``paths``; a bad file is reported and the rest go on."""
+        return self.workspace.ingest_paths(
+            paths, jurisdiction=jurisdiction, on_file=on_file, on_stage=on_stage
+        )
+
+    def ingest_upload(
+        self, data: bytes, name: str, jurisdiction: str | None = None
+    ) -> contract.IngestResponse:
+        """Ingest one uploaded document (a new version replaces the old)."""
+        policy, report = self.workspace.ingest_upload(
+            data, f"upload/{name}", jurisdiction=jurisdiction
+        )
+        return contract.IngestResponse(
+            policy_id=policy.id,
+            title=policy.title,
+            doc_number=policy.doc_number,
+            jurisdiction=policy.jurisdiction.name,
+            clauses=len(policy.clauses),
+            replaced=report.replaced,
+            unchanged=bool(report.unchanged),
+        )
+
+    def delete_policy(self, policy_id: str) -> contract.DeleteResponse:
+        """Delete a policy, its clauses and the units no other policy names.
+
+        Raises:
+            NotFoundError: No policy has this id.
+        """
+        if not self.workspace.delete_policy(policy_id):
+            raise NotFoundError(f"no policy {policy_id}", "policy")
+        return contract.DeleteResponse(deleted=policy_id)
+
+    def check(self, *, contents: bool = True, repair: bool = False) -> contract.CheckResult:
+        """Whether graph, vectors and BM25 agree and every stored file is whole; with
+        ``repair``, repair what is found first and report the state after."""
+        report = self.workspace.repair() if repair else self.workspace.check(contents=contents)
+        after = self.workspace.check(contents=contents) if repair else report
+        return check_result(report, after)
+
+    def reindex(self) -> int:
+        """Embed and index every clause again with the configured model; the clause count."""
+        return self.workspace.reindex()
+
+    @property
+    def embedder_name(self) -> str:
+        """The name of the embedding model the index uses."""
+        return self.workspace.index.embedder.name
+
+    def close(self) -> None:
+        """Close the stores."""
+        self.workspace.close()
+
+
+def check_result(report: CheckReport, after: CheckReport) -> contract.CheckResult:
+    """A check's findings (``report``) and the state it left (``after``) in the contract."""
+    problems = report.problems()
+    return contract.CheckResult(
+        clauses_in_graph=after.clauses_in_graph,
+        vectors=after.vectors,
+        bm25=after.bm25,
+        consistent=after.clean,
+        problems=problems[:-1] if problems else [],
+        repaired=report.repaired,
+        still=after.problems()[:-1] if after is not report and not after.clean else [],
+        unverified_vectors=after.unverified_vectors,
+    )
