@@ -12,7 +12,7 @@ from policykg.ingest.pipeline import Limits
 from policykg.search.embeddings import load_embedder
 from policykg.search.embeddings.base import Embedder
 from policykg.search.embeddings.cache import CachedEmbedder, EmbeddingCache
-from policykg.service.answers.rewrite import OpenAICompatibleRewriter
+from policykg.service.answers.model import AnswerRewriter
 from policykg.service.core import PolicyService
 from policykg.service.workspace import Workspace
 
@@ -102,10 +102,12 @@ def open_workspace(settings: Settings, progress: Callable[[str], None] | None = 
     )
 
 
-def rewriter_for(settings: Settings) -> OpenAICompatibleRewriter | None:
+def rewriter_for(settings: Settings) -> AnswerRewriter | None:
     """The optional LLM step, when an endpoint is configured (``POLICYKG_LLM_*``)."""
     if not settings.llm_base_url:
         return None
+    from policykg.service.answers.rewrite import OpenAICompatibleRewriter  # httpx: only if used
+
     return OpenAICompatibleRewriter(
         settings.llm_base_url,
         settings.llm_model or "default",

@@ -9,29 +9,25 @@ shape what it returns. The service owns what every face must agree on: names res
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from policykg.graph.analysis import (
-    collaboration_graph,
-    unit_centrality,
-    unit_communities,
-    workload_ranking,
-)
-from policykg.graph.export import export_graph
 from policykg.graph.views import policy_summary
 from policykg.ingest.errors import InvalidRequestError, NotFoundError
 from policykg.ingest.model import Role
 from policykg.ingest.pipeline import ParseResult
 from policykg.search.hybrid import SearchMode
 from policykg.service import contract
-from policykg.service.answers.answerer import Answerer
 from policykg.service.answers.model import AnswerRewriter
 from policykg.service.integrity import CheckReport
 from policykg.service.lookup import Lookup
 from policykg.service.workspace import IngestReport, Workspace
+
+if TYPE_CHECKING:
+    from policykg.service.answers.answerer import Answerer
 
 ModeName = Literal["hybrid", "bm25", "dense"]
 RoleName = Literal["lead", "responsible"]
@@ -58,8 +54,21 @@ class PolicyService:
     ) -> None:
         self.workspace = workspace
         self.lookup = Lookup(workspace.graph)
-        self.answerer = Answerer(workspace, rewriter=rewriter)
         self.max_question_chars = max_question_chars
+        self._rewriter = rewriter
+        self._answerer: Answerer | None = None
+        self._answerer_lock = threading.Lock()
+
+    @property
+    def answerer(self) -> Answerer:
+        """The answerer, made on the first question (a command that only lists never imports
+        the routing tables)."""
+        with self._answerer_lock:
+            if self._answerer is None:
+                from policykg.service.answers.answerer import Answerer
+
+                self._answerer = Answerer(self.workspace, rewriter=self._rewriter)
+            return self._answerer
 
     @property
     def data_dir(self) -> Path:
@@ -103,8 +112,8 @@ class PolicyService:
             InvalidRequestError: The question is empty or too long.
         """
         question = self._checked(question)
-        self.workspace.sync()
-        _ = self.workspace.index
+        # The answerer syncs and holds the read lock itself; the clause index (and so the
+        # embedding model) is loaded only when the question needs retrieval.
         return contract.AskResponse.of(self.answerer.ask(question, jurisdiction))
 
     def search(
@@ -370,6 +379,13 @@ class PolicyService:
 
     def analyze(self, jurisdiction: str | None = None, top: int = 15) -> contract.Analysis:
         """Workload ranking, centrality in the collaboration network, communities of units."""
+        from policykg.graph.analysis import (
+            collaboration_graph,
+            unit_centrality,
+            unit_communities,
+            workload_ranking,
+        )
+
         graph = self.workspace.graph
         with self._reading():
             place = self.lookup.jurisdiction(jurisdiction)
@@ -417,6 +433,9 @@ class PolicyService:
         Raises:
             InvalidRequestError: An unknown format or file extension.
         """
+        from policykg.graph.analysis import collaboration_graph
+        from policykg.graph.export import export_graph
+
         with self._reading():
             place = self.lookup.jurisdiction(jurisdiction)
             network = (

@@ -24,7 +24,6 @@ from policykg.ingest.model import Role, Unit, UnitKind
 from policykg.search.hybrid import SearchMode
 from policykg.service.answers import wording
 from policykg.service.answers.model import Answer, AnswerRewriter, CitedClause
-from policykg.service.answers.rewrite import keeps_citations
 from policykg.service.answers.routing import (
     Intent,
     Route,
@@ -116,7 +115,7 @@ class Answerer:
             answer = self._handlers[routed.intent](question, routed)
         if self.rewriter is not None and answer.found:
             reworded = self.rewriter.rewrite(answer)
-            if reworded and keeps_citations(answer.answer, reworded):
+            if reworded and wording.keeps_citations(answer.answer, reworded):
                 answer = replace(answer, answer=reworded, rewritten=True)
         return answer
 

@@ -2,14 +2,13 @@
 
 Off by default. It only ever sees the deterministic answer and the clauses it cites, is asked to
 keep every citation, and its text is used only if every 《title》 and clause marker survives
-(:func:`keeps_citations`); on any error the deterministic text stands. ``api`` builds the rewriter
+(:func:`~policykg.service.answers.wording.keeps_citations`); on any error the deterministic text stands. ``api`` builds the rewriter
 from settings.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 
 import httpx
 
@@ -67,11 +66,3 @@ class OpenAICompatibleRewriter:
             logger.warning("LLM rewrite failed, keeping the deterministic answer: %s", e)
             return None
         return str(text).strip() or None
-
-
-def keeps_citations(original: str, rewritten: str) -> bool:
-    """A rewording keeps every 《title》 and clause marker the original cites."""
-    cited = set(re.findall(r"《[^》]+》", original)) | set(
-        re.findall(r"[（(][一二三四五六七八九十百]+[)）]|第[^条]{1,6}条", original)
-    )
-    return all(c in rewritten for c in cited)

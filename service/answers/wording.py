@@ -6,6 +6,7 @@ Each function takes what a handler found and returns the answer text in the ques
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from policykg.graph.base import PolicySummary, UnitSummary
@@ -273,3 +274,11 @@ def no_jurisdiction(name: str, known: Sequence[str], language: str) -> str:
     if language == "en":
         return f"Not found: no jurisdiction “{name}” in the store (it holds: {'、'.join(known)})."
     return f"未找到：库中没有辖区“{name}”（现有：{'、'.join(known)}）。"
+
+
+def keeps_citations(original: str, rewritten: str) -> bool:
+    """A rewording keeps every 《title》 and clause marker the original cites."""
+    cited = set(re.findall(r"《[^》]+》", original)) | set(
+        re.findall(r"[（(][一二三四五六七八九十百]+[)）]|第[^条]{1,6}条", original)
+    )
+    return all(c in rewritten for c in cited)
