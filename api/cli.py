@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -364,9 +364,9 @@ def neo4j_sync(
         update={
             "neo4j_uri": target_uri,
             "neo4j_user": user if user is not None else settings.neo4j_user,
-            "neo4j_password": password
+            "neo4j_password": SecretStr(password)
             if password is not None
-            else settings.neo4j_password.get_secret_value(),
+            else settings.neo4j_password,
             "neo4j_database": database or settings.neo4j_database,
         }
     )
