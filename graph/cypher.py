@@ -128,15 +128,14 @@ STORED_POLICY_EXISTS = (
     f"MATCH (p:{POLICY} {{id: $id}}) WHERE p.stub = false RETURN count(p) > 0 AS found"
 )
 
-# Stored policies a new one may replace: same source, or same 文号 (filtered in Python).
-VERSION_CANDIDATES = (
-    f"MATCH (p:{POLICY} {{source: $source}}) WHERE p.stub = false "
-    "RETURN p.id AS id, p.source AS source, p.doc_number AS doc_number, "
-    "p.jurisdiction AS jurisdiction\n"
-    "UNION\n"
-    f"MATCH (p:{POLICY} {{doc_number: $doc_number}}) WHERE p.stub = false "
-    "RETURN p.id AS id, p.source AS source, p.doc_number AS doc_number, "
-    "p.jurisdiction AS jurisdiction"
+# Stored policies with the id of a policy being written (then it is unchanged), or that it may
+# replace: same source, or same 文号 (graph.rules.write_decision decides).
+_VERSION_FIELDS = (
+    "p.id AS id, p.source AS source, p.doc_number AS doc_number, p.jurisdiction AS jurisdiction"
+)
+VERSION_CANDIDATES = "\nUNION\n".join(
+    f"MATCH (p:{POLICY} {{{key}: ${key}}}) WHERE p.stub = false RETURN {_VERSION_FIELDS}"
+    for key in ("id", "source", "doc_number")
 )
 
 # Rows innermost first; a link's node is created once, with the properties it first had.
@@ -241,7 +240,7 @@ MERGE (c)-[:{MENTIONS}]->(u)
 """,
 }
 
-# Stored policies a policy's citations may name (the choice among them is made in Python).
+# Stored policies a policy's citations may name (graph.rules.resolve_citations chooses).
 CITATION_CANDIDATES = f"""
 CALL () {{
     MATCH (p:{POLICY}) WHERE p.doc_number IN $doc_numbers RETURN p
@@ -252,7 +251,7 @@ CALL () {{
     MATCH (p:{POLICY}) WHERE p.title_key ENDS WITH key RETURN p
 }}
 WITH p
-WHERE p.stub = false AND p.id <> $exclude
+WHERE p.stub = false
 RETURN p.id AS id, p.doc_number AS doc_number, p.title_key AS title_key
 """
 
@@ -284,9 +283,9 @@ MATCH (c:{POLICY})-[:{CITES}]->(:{POLICY} {{id: $policy_id}})
 RETURN c.id AS id
 """
 
-# Stored policies (other than $policy_id) with a citation that may name the policy just written:
-# $needles are its 文号, its title key and the tails of it, each between newlines (see
-# cited_text); Python confirms.
+# Stored policies with a citation that may name the policy just written: $needles are its 文号,
+# its title key and the tails of it, each between newlines (see cited_text);
+# graph.rules.citing_to_resolve_again confirms.
 CITING_CANDIDATES = f"""
 CALL () {{
     UNWIND $needles AS needle
@@ -295,7 +294,7 @@ CALL () {{
     MATCH (c:{POLICY} {{cited_overflow: true}}) RETURN c
 }}
 WITH c
-WHERE c.stub = false AND c.id <> $policy_id
+WHERE c.stub = false
 RETURN c.id AS id, c.citations AS citations
 """
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from policykg.graph import schema
+from policykg.graph import rules, schema
 from policykg.graph.base import (
     ClauseRecord,
     CollaborationEdge,
@@ -42,6 +42,7 @@ from policykg.graph.base import (
     UnitSummary,
     WriteResult,
 )
+from policykg.graph.rules import CitablePolicy, CitingPolicy, PolicyVersion
 from policykg.graph.views import (
     clause_properties,
     clause_sort_key,
@@ -62,8 +63,7 @@ from policykg.graph.views import (
     unit_sort_key,
 )
 from policykg.ingest.errors import StoreCorruptError
-from policykg.ingest.ids import stub_policy_id
-from policykg.ingest.model import Clause, Jurisdiction, Policy, Role, Unit, UnitKind
+from policykg.ingest.model import Citation, Clause, Jurisdiction, Policy, Role, Unit, UnitKind
 from policykg.ingest.serialize import policy_from_dict, policy_to_dict
 from policykg.ingest.storage import atomic_write_bytes, atomic_write_json, gc_paused, remove_quietly
 
@@ -311,17 +311,16 @@ class MemoryGraphStore:
         removed: list[str] = []
         with self._lock:
             for policy in policies:
-                if policy.id in self._policies:
-                    results.append(WriteResult(policy.id, unchanged=True))
+                result = rules.write_decision(PolicyVersion.of(policy), self._versions_of(policy))
+                results.append(result)
+                if result.unchanged:
                     continue
-                old_versions = self._versions_of(policy)
-                for old in old_versions:
+                for old in result.replaced:
                     self._remove(old)
                     removed.append(old)
                 self._add(policy)
                 self._damaged.pop(policy.id, None)  # stored again: its file is whole now
                 written.append(policy)
-                results.append(WriteResult(policy.id, replaced=tuple(old_versions)))
             if written or removed:
                 self._persist(written, removed)
         return results
@@ -338,18 +337,14 @@ class MemoryGraphStore:
             self._persist([], [policy_id])
             return True
 
-    def _versions_of(self, policy: Policy) -> list[str]:
-        return sorted(
-            other.id
-            for other in self._candidates_replaced_by(policy)
-            if schema.replaces(policy, other.source, other.doc_number, other.jurisdiction.name)
-        )
-
-    def _candidates_replaced_by(self, policy: Policy) -> list[Policy]:
+    def _versions_of(self, policy: Policy) -> list[PolicyVersion]:
+        """Stored policies with the id, the source or the 文号 of ``policy``."""
         ids = set(self._by_doc_number.get(policy.doc_number or "", ()))
         if policy.source in self._by_source:
             ids.add(self._by_source[policy.source])
-        return [self._policies[i] for i in ids]
+        if policy.id in self._policies:
+            ids.add(policy.id)
+        return [PolicyVersion.of(self._policies[i]) for i in sorted(ids)]
 
     def _add(self, policy: Policy) -> None:
         g = self._graph
@@ -358,7 +353,7 @@ class MemoryGraphStore:
         if policy.doc_number:
             self._by_doc_number[policy.doc_number].add(policy.id)
         self._by_title[schema.title_key(policy.title)].add(policy.id)
-        for suffix in schema.title_tails(schema.title_key(policy.title)):
+        for suffix in rules.title_tails(schema.title_key(policy.title)):
             self._by_title_suffix[suffix].add(policy.id)
         for citation in policy.citations:
             if citation.doc_number:
@@ -377,7 +372,7 @@ class MemoryGraphStore:
                 section.id, label=schema.SECTION, props=section_properties(section), obj=section
             )
             g.add_edge(policy.id, section.id, type=schema.HAS_SECTION, order=section.order)
-        units = {unit.name: unit for unit in policy.units}
+        unit_ids = {unit.name: unit.id for unit in policy.units}
         for unit in policy.units:
             self._add_unit_naming(policy.id, unit)
         for clause in policy.clauses:
@@ -388,12 +383,11 @@ class MemoryGraphStore:
                 type=schema.HAS_CLAUSE,
                 order=clause.order,
             )
-            for name in clause.lead_units:
-                g.add_edge(units[name].id, clause.id, type=schema.LEADS)
-            for name in clause.responsible_units:
-                g.add_edge(units[name].id, clause.id, type=schema.RESPONSIBLE_FOR)
-            for name in clause.mentioned_units:
-                g.add_edge(clause.id, units[name].id, type=schema.MENTIONS)
+            for link in rules.role_links(clause, unit_ids):
+                if link.relationship == schema.MENTIONS:
+                    g.add_edge(clause.id, link.unit_id, type=schema.MENTIONS)
+                else:
+                    g.add_edge(link.unit_id, clause.id, type=link.relationship)
         self._resolve_citations(policy)
         self._adopt_stubs(policy)
 
@@ -410,19 +404,14 @@ class MemoryGraphStore:
     def _refresh_aliases(self, unit_id: str) -> None:
         """A unit's aliases are those the policies naming it use (NAMES edges)."""
         g = self._graph
-        aliases = sorted(
-            {
-                a
-                for _, _, d in g.in_edges(unit_id, data=True)
-                if d["type"] == schema.NAMES
-                for a in d["aliases"]
-            }
+        aliases = rules.unit_aliases(
+            d["aliases"] for _, _, d in g.in_edges(unit_id, data=True) if d["type"] == schema.NAMES
         )
         node = g.nodes[unit_id]
         old = node["obj"]
         for name in node["props"]["aliases"]:
             self._by_unit_name[name].discard(unit_id)
-        unit = Unit(old.id, old.name, old.jurisdiction, tuple(aliases), old.level, old.kind)
+        unit = Unit(old.id, old.name, old.jurisdiction, aliases, old.level, old.kind)
         node["obj"], node["props"] = unit, unit_properties(unit)
         for name in (unit.name, *aliases):
             self._by_unit_name[name].add(unit_id)
@@ -442,49 +431,41 @@ class MemoryGraphStore:
 
     def _resolve_citations(self, policy: Policy) -> None:
         g = self._graph
-        targets: list[str] = []
-        for citation in policy.citations:
-            target = self._find_cited(citation.title, citation.doc_number, exclude=policy.id)
-            if target is None:
-                target = stub_policy_id(citation.title, citation.doc_number)
-                if not g.has_node(target):
-                    props = stub_properties(target, citation.title, citation.doc_number)
-                    g.add_node(target, label=schema.POLICY, props=props)
-            if target not in targets:
-                targets.append(target)
-                g.add_edge(policy.id, target, type=schema.CITES, order=len(targets) - 1)
-        self._cites[policy.id] = targets
+        resolved = rules.resolve_citations(
+            policy.id, policy.citations, self._citable(policy.citations)
+        )
+        for stub in resolved.stubs:
+            if not g.has_node(stub.id):
+                props = stub_properties(stub.id, stub.title, stub.doc_number)
+                g.add_node(stub.id, label=schema.POLICY, props=props)
+        for order, target in enumerate(resolved.targets):
+            g.add_edge(policy.id, target, type=schema.CITES, order=order)
+        self._cites[policy.id] = list(resolved.targets)
 
-    def _find_cited(self, title: str | None, doc_number: str | None, exclude: str) -> str | None:
-        if doc_number:
-            found = sorted(self._by_doc_number.get(doc_number, set()) - {exclude})
-            if found:
-                return found[0]
-        key = schema.title_key(title)
-        if not key:
-            return None
-        exact = sorted(self._by_title.get(key, set()) - {exclude})
-        if exact:
-            return exact[0]
-        if len(key) < 8:
-            return None
-        matching = sorted(self._by_title_suffix.get(key, set()) - {exclude})
-        return matching[0] if matching else None
+    def _citable(self, citations: Iterable[Citation]) -> list[CitablePolicy]:
+        """Stored policies the citations may name: by 文号, by title, by a tail of a title."""
+        ids: set[str] = set()
+        for citation in citations:
+            if citation.doc_number:
+                ids |= self._by_doc_number.get(citation.doc_number, set())
+            key = schema.title_key(citation.title)
+            if key:
+                ids |= self._by_title.get(key, set())
+                ids |= self._by_title_suffix.get(key, set())
+        return [CitablePolicy.of(self._policies[i]) for i in sorted(ids)]
 
     def _adopt_stubs(self, policy: Policy) -> None:
-        """Re-resolve the citations that may now point to ``policy``.
-
-        Every policy citing its 文号, its title, or a tail of its title is resolved again, so
-        the result does not depend on the order in which policies were written.
-        """
-        key = schema.title_key(policy.title)
-        affected: set[str] = set()
+        """Resolve again the citations that may now point to ``policy`` (see
+        :func:`graph.rules.citing_to_resolve_again`): the policies citing its 文号, its title or
+        a tail of its title."""
+        written = CitablePolicy.of(policy)
+        ids: set[str] = set()
         if policy.doc_number:
-            affected |= self._citing_by_number.get(policy.doc_number, set())
-        affected |= self._citing_by_title.get(key, set())
-        for suffix in schema.title_tails(key):
-            affected |= self._citing_by_title.get(suffix, set())
-        for citing_id in sorted(affected - {policy.id}):
+            ids |= self._citing_by_number.get(policy.doc_number, set())
+        for key in (written.title_key, *rules.title_tails(written.title_key)):
+            ids |= self._citing_by_title.get(key, set())
+        citing = [CitingPolicy(i, self._policies[i].citations) for i in sorted(ids)]
+        for citing_id in rules.citing_to_resolve_again(written, citing):
             self._clear_citations(citing_id)
             self._resolve_citations(self._policies[citing_id])
 
@@ -509,7 +490,7 @@ class MemoryGraphStore:
         if policy.doc_number:
             self._by_doc_number[policy.doc_number].discard(policy_id)
         self._by_title[schema.title_key(policy.title)].discard(policy_id)
-        for suffix in schema.title_tails(schema.title_key(policy.title)):
+        for suffix in rules.title_tails(schema.title_key(policy.title)):
             self._by_title_suffix[suffix].discard(policy_id)
         for citation in policy.citations:
             if citation.doc_number:
