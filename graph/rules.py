@@ -227,6 +227,8 @@ def role_links(clause: Clause, unit_ids: Mapping[str, str]) -> tuple[RoleLink, .
     named both as lead and as responsible gets RESPONSIBLE_FOR. Then one MENTIONS per mentioned
     unit.
     """
+    if not (clause.lead_units or clause.responsible_units or clause.mentioned_units):
+        return ()  # most clauses of a large store name no unit: loading it stays cheap
     roles: dict[str, str] = {}
     for name in clause.lead_units:
         roles[unit_ids[name]] = schema.LEADS
