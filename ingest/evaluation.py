@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from policykg.ingest.model import Clause, Policy
@@ -59,6 +59,9 @@ class DocumentScore:
         clauses: Clause detection.
         numbers_right: Matched clauses whose number is right.
         roles: (clause, unit, role) triples.
+        roles_by_source: Gold roles found, per gold source (annotation, table, section, prose,
+            regulation): true positives and expected count (recall); ``predicted`` counts the
+            parser's roles of that source where the parser says which.
         citations: Cited documents.
         errors: Human-readable differences, for debugging the parser.
     """
@@ -69,6 +72,7 @@ class DocumentScore:
     roles: Score
     citations: Score
     errors: tuple[str, ...]
+    roles_by_source: dict[str, Score] = field(default_factory=dict)
 
 
 def load_gold(path: Path) -> dict[str, object]:
@@ -117,6 +121,7 @@ def score_policy(name: str, policy: Policy, gold: dict[str, object]) -> Document
         errors.append(f"missed role {triple}")
     for triple in sorted(predicted_triples - gold_triples, key=str):
         errors.append(f"wrong role {triple}")
+    roles_by_source = _by_source(gold_clauses, gold_triples & predicted_triples)
     gold_citations = {_citation_key(c) for c in gold.get("citations", [])}  # type: ignore[attr-defined]
     predicted_citations = {
         _citation_key({"title": c.title, "doc_number": c.doc_number}) for c in policy.citations
@@ -134,7 +139,28 @@ def score_policy(name: str, policy: Policy, gold: dict[str, object]) -> Document
             len(gold_citations & predicted_citations), len(predicted_citations), len(gold_citations)
         ),
         errors=tuple(errors),
+        roles_by_source=roles_by_source,
     )
+
+
+def _by_source(
+    gold_clauses: list[dict[str, object]], found: set[tuple[int, str, str]]
+) -> dict[str, Score]:
+    """Gold roles per source, and how many of them were found (recall per source).
+
+    A gold file without ``sources`` (written before roles had sources) counts its roles as
+    ``annotation``.
+    """
+    expected: dict[str, int] = {}
+    hits: dict[str, int] = {}
+    for gi, clause in enumerate(gold_clauses):
+        sources: dict[str, str] = dict(clause.get("sources") or {})  # type: ignore[call-overload]
+        for role, key in (("lead", "lead_units"), ("responsible", "responsible_units")):
+            for unit in clause.get(key, []):  # type: ignore[attr-defined]
+                source = sources.get(unit, "annotation")
+                expected[source] = expected.get(source, 0) + 1
+                hits[source] = hits.get(source, 0) + ((gi, unit, role) in found)
+    return {s: Score(hits[s], hits[s], expected[s]) for s in sorted(expected)}
 
 
 def _find(start: str, predicted: Sequence[tuple[str, Clause]], first: int) -> int | None:
