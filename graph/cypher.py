@@ -229,7 +229,8 @@ WRITE_ROLES = {
         rel: f"""
 UNWIND $rows AS row
 MATCH (u:{UNIT} {{id: row.unit}}), (c:{CLAUSE} {{id: row.clause}})
-MERGE (u)-[:{rel}]->(c)
+MERGE (u)-[r:{rel}]->(c)
+SET r.source = row.source, r.evidence = row.evidence
 """
         for rel in (LEADS, RESPONSIBLE_FOR)
     },

@@ -387,7 +387,13 @@ class MemoryGraphStore:
                 if link.relationship == schema.MENTIONS:
                     g.add_edge(clause.id, link.unit_id, type=schema.MENTIONS)
                 else:
-                    g.add_edge(link.unit_id, clause.id, type=link.relationship)
+                    g.add_edge(
+                        link.unit_id,
+                        clause.id,
+                        type=link.relationship,
+                        source=link.source,
+                        evidence=link.evidence,
+                    )
         self._resolve_citations(policy)
         self._adopt_stubs(policy)
 

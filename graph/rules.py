@@ -218,14 +218,16 @@ class RoleLink:
 
     unit_id: str
     relationship: str
+    source: str = ""  # where the role was read (annotation, table, section, prose, regulation)
+    evidence: str = ""  # the annotation, cell, heading or sentence it was read from
 
 
 def role_links(clause: Clause, unit_ids: Mapping[str, str]) -> tuple[RoleLink, ...]:
     """The role relationships of ``clause``; ``unit_ids`` maps its policy's unit names to ids.
 
     One Unit -> Clause relationship per unit, in the order the units are first named: a unit
-    named both as lead and as responsible gets RESPONSIBLE_FOR. Then one MENTIONS per mentioned
-    unit.
+    named both as lead and as responsible gets RESPONSIBLE_FOR; each carries where the role was
+    read and the sentence (the clause's ``role_sources``). Then one MENTIONS per mentioned unit.
     """
     if not (clause.lead_units or clause.responsible_units or clause.mentioned_units):
         return ()  # most clauses of a large store name no unit: loading it stays cheap
@@ -235,8 +237,17 @@ def role_links(clause: Clause, unit_ids: Mapping[str, str]) -> tuple[RoleLink, .
     for name in clause.responsible_units:
         roles[unit_ids[name]] = schema.RESPONSIBLE_FOR
     mentioned = dict.fromkeys(unit_ids[name] for name in clause.mentioned_units)
+    evidence = {unit_ids[r.unit]: r for r in clause.role_sources if r.unit in unit_ids}
     return (
-        *(RoleLink(unit, relationship) for unit, relationship in roles.items()),
+        *(
+            RoleLink(
+                unit,
+                relationship,
+                evidence[unit].source.value if unit in evidence else "",
+                evidence[unit].sentence if unit in evidence else "",
+            )
+            for unit, relationship in roles.items()
+        ),
         *(RoleLink(unit, schema.MENTIONS) for unit in mentioned),
     )
 

@@ -18,7 +18,16 @@ from policykg.graph.base import (
     UnitSummary,
 )
 from policykg.ingest.jurisdiction import resolve_name
-from policykg.ingest.model import Clause, Jurisdiction, Level, Policy, Section, Unit
+from policykg.ingest.model import (
+    Clause,
+    Jurisdiction,
+    Level,
+    Policy,
+    RoleEvidence,
+    RoleSource,
+    Section,
+    Unit,
+)
 
 JURISDICTION_PREFIX = "J:"
 """Graph node ids of jurisdictions are their names behind this prefix (names are not unique ids
@@ -103,6 +112,10 @@ def clause_properties(clause: Clause) -> dict[str, Any]:
         "lead_units": list(clause.lead_units),
         "responsible_units": list(clause.responsible_units),
         "mentioned_units": list(clause.mentioned_units),
+        # Where each role was read from, as parallel lists (Neo4j stores lists of strings).
+        "role_source_units": [r.unit for r in clause.role_sources],
+        "role_sources": [r.source.value for r in clause.role_sources],
+        "role_evidence": [r.sentence for r in clause.role_sources],
     }
 
 
@@ -122,6 +135,15 @@ def clause_from_properties(props: Mapping[str, Any]) -> Clause:
         responsible_units=tuple(props["responsible_units"]),
         mentioned_units=tuple(props["mentioned_units"]),
         section_id=props["section_id"],
+        role_sources=tuple(
+            RoleEvidence(unit, RoleSource(source), sentence)
+            for unit, source, sentence in zip(
+                props.get("role_source_units") or (),
+                props.get("role_sources") or (),
+                props.get("role_evidence") or (),
+                strict=False,
+            )
+        ),
     )
 
 

@@ -98,6 +98,31 @@ class Citation:
     issuer: str | None = None
 
 
+class RoleSource(StrEnum):
+    """Where a unit's role in a clause was read from."""
+
+    ANNOTATION = "annotation"  # （牵头单位：X。责任单位：Y）, （X负责）, a 负责部门：X line
+    TABLE = "table"  # a 牵头单位 / 责任单位 / 推进单位 column of a task table
+    SECTION = "section"  # the unit heads a duty section (（一）区交通委 then its duties)
+    PROSE = "prose"  # a sentence: 由X牵头，Y配合 / X负责… / X会同Y…
+    REGULATION = "regulation"  # an article: X主管部门负责… / 按照各自职责…
+
+
+@dataclass(frozen=True, slots=True)
+class RoleEvidence:
+    """Where one unit's role in a clause came from.
+
+    Attributes:
+        unit: Canonical name of the unit.
+        source: The form the role was stated in.
+        sentence: The annotation, cell, heading or sentence it was read from.
+    """
+
+    unit: str
+    source: RoleSource
+    sentence: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class Clause:
     """One clause of a policy: a numbered item, an article, a task-table row or a paragraph.
@@ -116,6 +141,7 @@ class Clause:
         responsible_units: Canonical names of units named as responsible (责任/配合/参与).
         mentioned_units: Canonical names of known units named in the text but not in the annotation.
         section_id: Id of the enclosing section.
+        role_sources: Where each lead and responsible unit's role was read from.
     """
 
     id: str
@@ -131,6 +157,11 @@ class Clause:
     responsible_units: tuple[str, ...] = ()
     mentioned_units: tuple[str, ...] = ()
     section_id: str = ""
+    role_sources: tuple[RoleEvidence, ...] = ()
+
+    def source_of(self, unit_name: str) -> RoleSource | None:
+        """Where ``unit_name``'s role in this clause was read from, if it has one."""
+        return next((r.source for r in self.role_sources if r.unit == unit_name), None)
 
     def role_of(self, unit_name: str) -> Role | None:
         """Return the strongest role ``unit_name`` has in this clause, or None."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from policykg.ingest import ids
@@ -11,9 +12,19 @@ from policykg.ingest.citations import find_citations
 from policykg.ingest.cleaning import drop_clutter, split_front_matter
 from policykg.ingest.errors import EmptyDocumentError, IngestError
 from policykg.ingest.jurisdiction import detect, resolve_name, undetermined
-from policykg.ingest.model import Clause, Jurisdiction, Level, Policy, Section, Unit
+from policykg.ingest.model import (
+    Clause,
+    Jurisdiction,
+    Level,
+    Policy,
+    RoleEvidence,
+    RoleSource,
+    Section,
+    Unit,
+)
 from policykg.ingest.readers import RawDocument
 from policykg.ingest.roles import AnnotationReader
+from policykg.ingest.statements import read_statements
 from policykg.ingest.structure import ClauseDraft, Header, Outline, build_outline, read_header
 from policykg.ingest.units import (
     UnitName,
@@ -112,9 +123,9 @@ def parse_document(
     # a new version of the document, not the same one.
     policy_key = ids.policy_id(content + "\n" + place.name)
     known = known_units if known_units is not None else KnownUnits()
-    roles = _read_roles(outline)
+    roles = _read_roles(outline, regulation=bool(_REGULATION_TITLE.search(title)))
     repairer = known.repairer(place.name)
-    repairer.add(u.name for found in roles for group in found for u in group)
+    repairer.add(u.name for found in roles for u in (*found.leads, *found.responsible))
     book = _UnitBook(repairer, _abbreviations("\n".join(lines)))
     sections = tuple(
         Section(
@@ -162,23 +173,62 @@ def _jurisdiction(
     return found or undetermined(title)
 
 
-def _read_roles(outline: Outline) -> list[tuple[list[UnitName], list[UnitName]]]:
-    """Lead and responsible units of each clause, in clause order."""
+@dataclass(slots=True)
+class _FoundRoles:
+    """The units one clause gives a role, with where each was read (by the name as written)."""
+
+    leads: list[UnitName] = field(default_factory=list)
+    responsible: list[UnitName] = field(default_factory=list)
+    evidence: dict[str, tuple[RoleSource, str]] = field(default_factory=dict)
+
+    def add(self, lead: bool, units: Iterable[UnitName], source: RoleSource, sentence: str) -> None:
+        for unit in units:
+            if unit.name in self.evidence:
+                continue  # the first statement of a unit's role stands
+            (self.leads if lead else self.responsible).append(unit)
+            self.evidence[unit.name] = (source, sentence.strip()[:300])
+
+
+_ARTICLE_LABEL = re.compile(r"^第.+条$")
+_ASSISTS = re.compile(r"^(?:配合|协助|协同)")
+
+
+_REGULATION_TITLE = re.compile(r"(?:条例|办法|规定|细则|规则)(?:[（(][^）)]*[)）])?$")
+
+
+def _read_roles(outline: Outline, *, regulation: bool = False) -> list[_FoundRoles]:
+    """Lead and responsible units of each clause, in clause order, with their sources.
+
+    A clause's annotation or table row gives its roles; a clause without one takes them from its
+    duty-section heading and from its sentences (prose, or the articles of a regulation: a
+    document whose title names it a 条例, 办法, 规定, 细则 or 规则).
+    """
     reader = AnnotationReader()
     reader.read(outline.preamble)  # a 列第一位者为牵头单位 note may stand in the preamble
-    found: list[tuple[list[UnitName], list[UnitName]]] = []
+    found: list[_FoundRoles] = []
     for draft in outline.clauses:
+        roles = _FoundRoles()
+        found.append(roles)
         if draft.roles is not None:
-            found.append(
-                (split_unit_list(draft.roles.lead), split_unit_list(draft.roles.responsible))
-            )
+            cell = draft.roles
+            roles.add(True, split_unit_list(cell.lead), RoleSource.TABLE, cell.lead)
+            roles.add(False, split_unit_list(cell.responsible), RoleSource.TABLE, cell.responsible)
             continue
-        leads: list[UnitName] = []
-        responsible: list[UnitName] = []
         for annotation in reader.read(draft.text):
-            leads.extend(annotation.leads)
-            responsible.extend(annotation.responsible)
-        found.append((leads, responsible))
+            span = draft.text[annotation.start : annotation.end]
+            roles.add(True, annotation.leads, RoleSource.ANNOTATION, span)
+            roles.add(False, annotation.responsible, RoleSource.ANNOTATION, span)
+        if roles.evidence:
+            continue
+        if draft.owner:
+            owner = split_unit_list(draft.owner)[:1]
+            assists = bool(_ASSISTS.match(draft.text.strip()))
+            roles.add(not assists, owner, RoleSource.SECTION, draft.owner)
+        article = regulation and _ARTICLE_LABEL.match(draft.label)
+        source = RoleSource.REGULATION if article else RoleSource.PROSE
+        for statement in read_statements(draft.text):
+            roles.add(True, statement.leads, source, statement.sentence)
+            roles.add(False, statement.responsible, source, statement.sentence)
     return found
 
 
@@ -203,21 +253,29 @@ def _abbreviations(text: str) -> dict[str, str]:
 def _build_clauses(
     policy_key: str,
     outline: Outline,
-    roles: list[tuple[list[UnitName], list[UnitName]]],
+    roles: list[_FoundRoles],
     book: _UnitBook,
     sections: tuple[Section, ...],
 ) -> list[Clause]:
     canonical_roles = []
-    for lead_names, responsible_names in roles:
-        leads = _unique([book.canonical(u) for u in lead_names])
+    for found in roles:
+        leads = _unique([book.canonical(u) for u in found.leads])
         responsible = [
-            u for u in _unique([book.canonical(u) for u in responsible_names]) if u not in leads
+            u for u in _unique([book.canonical(u) for u in found.responsible]) if u not in leads
         ]
-        canonical_roles.append((leads, responsible))
+        evidence: dict[str, RoleEvidence] = {}
+        for unit in (*found.leads, *found.responsible):
+            source, sentence = found.evidence[unit.name]
+            evidence.setdefault(
+                book.canonical(unit), RoleEvidence(book.canonical(unit), source, sentence)
+            )
+        canonical_roles.append(
+            (leads, responsible, tuple(evidence[u] for u in (*leads, *responsible)))
+        )
     mention_pattern = _mention_pattern(book)
     clauses: list[Clause] = []
     used_ids: Counter[str] = Counter()
-    for order, (draft, (leads, responsible)) in enumerate(
+    for order, (draft, (leads, responsible, sources)) in enumerate(
         zip(outline.clauses, canonical_roles, strict=True)
     ):
         clause_key = ids.clause_id(policy_key, draft.path)
@@ -239,6 +297,7 @@ def _build_clauses(
                 lead_units=tuple(leads),
                 responsible_units=tuple(responsible),
                 mentioned_units=_mentions(draft, mention_pattern, book, {*leads, *responsible}),
+                role_sources=sources,
                 section_id=sections[draft.section_index].id
                 if draft.section_index is not None
                 else "",

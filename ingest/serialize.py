@@ -12,6 +12,8 @@ from policykg.ingest.model import (
     Jurisdiction,
     Level,
     Policy,
+    RoleEvidence,
+    RoleSource,
     Section,
     Unit,
     UnitKind,
@@ -62,6 +64,11 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
                         "lead_units": tuple(c["lead_units"]),
                         "responsible_units": tuple(c["responsible_units"]),
                         "mentioned_units": tuple(c["mentioned_units"]),
+                        # Stores written before roles had sources lack the key.
+                        "role_sources": tuple(
+                            RoleEvidence(r["unit"], RoleSource(r["source"]), r["sentence"])
+                            for r in c.get("role_sources", ())
+                        ),
                     }
                 )
                 for c in data["clauses"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from policykg.ingest.tables import TableRow, find_tables
+from policykg.ingest.units import looks_like_unit_list, split_unit_list
 
 _CN_DIGITS = "一二三四五六七八九十百零〇两"
 
@@ -148,6 +149,7 @@ class ClauseDraft:
     path: tuple[str, ...]
     section_index: int | None
     roles: TableRow | None = None
+    owner: str = ""  # the unit heading the duty section the clause is in (（一）区交通委)
 
 
 @dataclass(frozen=True, slots=True)
@@ -463,10 +465,11 @@ def _select_clauses(root: Node) -> Outline:
         body = ([first_paragraph] if first_paragraph else []) + node.body
         prefix = (f"p{node.part}",) if node.part else ()
         section_path = (*prefix, node.number)
+        owner = duty_heading_unit(node.heading)
         if node.children:
             sections.append(SectionDraft(node.number, title, node.part, "\n".join(body)))
             for child in node.children:
-                clauses.extend(_emit(child, section_path, index))
+                clauses.extend(_emit(child, section_path, index, owner))
         elif not node.body:
             # A section that is one item of text (一、凡国旗和区旗同时升挂…。): a clause itself.
             sections.append(SectionDraft(node.number, title, node.part, ""))
@@ -489,21 +492,46 @@ def _join_annotation_lines(paragraphs: list[str]) -> list[str]:
     return joined
 
 
-def _emit(node: Node, parent_path: tuple[str, ...], section_index: int) -> Iterator[ClauseDraft]:
+def _emit(
+    node: Node, parent_path: tuple[str, ...], section_index: int, owner: str = ""
+) -> Iterator[ClauseDraft]:
     path = (*parent_path, node.number)
     heading_only = _is_heading_only(node)
+    heading_unit = duty_heading_unit(node.heading)
     if not node.children:
-        yield _clause(node, node.own_text, path, section_index)
+        yield _clause(node, node.own_text, path, section_index, heading_unit or owner)
+        return
+    if heading_unit and (heading_only or node.heading == heading_unit):
+        # A duty section headed by a unit (（一）区交通委): its numbered duties are its clauses.
+        for child in node.children:
+            yield from _emit(child, path, section_index, heading_unit)
         return
     if heading_only or any(_carries_annotation(d) for d in _descendants(node)):
         # Children carry the assigned work: they are the clauses. The item itself is one too
         # only when it is assigned work of its own; otherwise it is a group heading.
         if not heading_only and _carries_annotation(node):
-            yield _clause(node, node.own_text, path, section_index)
+            yield _clause(node, node.own_text, path, section_index, owner)
         for child in node.children:
-            yield from _emit(child, path, section_index)
+            yield from _emit(child, path, section_index, owner)
         return
-    yield _clause(node, node.full_text(), path, section_index)
+    yield _clause(node, node.full_text(), path, section_index, heading_unit or owner)
+
+
+_DUTY_HEADING = re.compile(r"^(?P<unit>[^，,。；;：:（）()]{2,40}?)(?:[。：:]|$)")
+_NOT_A_DUTY_UNIT = re.compile(r"(?:单位|企业|公司|集团|个人|业主)$")
+
+
+def duty_heading_unit(heading: str) -> str:
+    """The unit a duty-section heading names (``区交通委``, ``区房管局。负责…``), else ``""``."""
+    match = _DUTY_HEADING.match(heading.strip())
+    if not match:
+        return ""
+    name = match.group("unit").strip()
+    if not looks_like_unit_list(name) or _NOT_A_DUTY_UNIT.search(name):
+        return ""
+    if re.search(r"[、和及与]", name) or len(split_unit_list(name)) != 1:
+        return ""  # several units in one heading: each shares, not handled as one owner
+    return name
 
 
 def _descendants(node: Node) -> Iterator[Node]:
@@ -548,7 +576,9 @@ def clause_title(text: str, limit: int = 50) -> str:
     return title if len(title) <= limit else title[: limit - 1] + "…"
 
 
-def _clause(node: Node, text: str, path: tuple[str, ...], section_index: int) -> ClauseDraft:
+def _clause(
+    node: Node, text: str, path: tuple[str, ...], section_index: int, owner: str = ""
+) -> ClauseDraft:
     return ClauseDraft(
         number=node.number,
         label=node.label,
@@ -556,6 +586,7 @@ def _clause(node: Node, text: str, path: tuple[str, ...], section_index: int) ->
         text=text,
         path=path,
         section_index=section_index,
+        owner=owner,
     )
 
 

@@ -21,6 +21,7 @@ _HEADER_CELLS: dict[str, str] = {
     "主要任务": "task",
     "任务类别": "task",
     "类别": "task",
+    "任务类型": "task",
     "项目": "task",
     "任务内容": "content",
     "具体任务": "content",
@@ -30,6 +31,9 @@ _HEADER_CELLS: dict[str, str] = {
     "主要内容": "content",
     "任务举措": "content",
     "目标任务": "content",
+    "重点内容": "content",
+    "主要工作内容": "content",
+    "工作要求": "content",
     "牵头部门": "lead",
     "牵头单位": "lead",
     "牵头责任单位": "lead",
@@ -39,12 +43,15 @@ _HEADER_CELLS: dict[str, str] = {
     "配合单位": "responsible",
     "参与单位": "responsible",
     "协同单位": "responsible",
+    "推进单位": "responsible",
     "时间节点": "deadline",
     "完成时限": "deadline",
     "完成时间": "deadline",
     "时间安排": "deadline",
     "进度安排": "deadline",
     "备注": "note",
+    "参考文件": "note",
+    "政策依据": "note",
 }
 _ROLE_COLUMNS = {"lead", "responsible"}
 _ATTACHMENT = re.compile(r"^附\s*件\s*[一二三四五六七八九十\d]*\s*[:：]?\s*$")

@@ -56,6 +56,7 @@ _TRAILING = re.compile(
 )
 _TRAILING_ROLE_WORDS = re.compile(r"(?:牵头负责|负责落实|负责|牵头|配合|参与|协助|落实|实施)$")
 _PARENTHETICAL = re.compile(r"[（(]([^（）()]*)[)）]")
+_LEVELS_IN_NAME = re.compile(r"(?<=[县市区])[（(]([市区县、]{1,5})[)）](?=[\u4e00-\u9fff])")
 _SPACE = re.compile(r"\s+")
 
 # Names that contain 和/及/与 but are one unit; splitting them would be wrong.
@@ -127,11 +128,13 @@ def clean_piece(piece: str) -> tuple[str, tuple[str, ...]]:
         The cleaned name and any parenthetical alternative names.
     """
     piece = _SPACE.sub("", piece).strip("。.；;：:，,、·\"'“”‘’「」")
+    # 县（市）城市绿化主管部门, 县（市、区）人民政府: levels in brackets inside a name are part of it.
+    piece = _LEVELS_IN_NAME.sub(lambda m: f"\x00{m.group(1)}\x01", piece)
     aliases: list[str] = []
     for match in _PARENTHETICAL.finditer(piece):
         inner = match.group(1)
         aliases.extend(a for a in re.split(r"[、，,；;]", inner) if a and _UNIT_SUFFIX.search(a))
-    piece = _PARENTHETICAL.sub("", piece)
+    piece = _PARENTHETICAL.sub("", piece).replace("\x00", "（").replace("\x01", "）")
     previous = None
     while previous != piece:
         previous = piece
@@ -159,7 +162,7 @@ def split_unit_list(text: str) -> list[UnitName]:
             canonical = _carry_qualifier(name, previous)
             units.append(UnitName(canonical, name, aliases))
             previous = canonical
-    return _dedupe(units)
+    return dedupe_units(units)
 
 
 def looks_like_unit_list(text: str) -> bool:
@@ -241,7 +244,8 @@ def _is_unit_like(name: str) -> bool:
     return bool(_UNIT_SUFFIX.search(name) or _PLACEHOLDER.search(name))
 
 
-def _dedupe(units: list[UnitName]) -> list[UnitName]:
+def dedupe_units(units: list[UnitName]) -> list[UnitName]:
+    """Each unit once, by canonical name, first occurrence kept."""
     seen: set[str] = set()
     result = []
     for unit in units:

@@ -95,6 +95,11 @@ class ClauseBase(BaseModel):
     lead_units: list[str] = Field(description="Lead units (牵头单位)")
     responsible_units: list[str] = Field(description="Responsible units (责任单位/配合单位)")
     text: str = Field(description="Full clause text, role annotation included")
+    role_sources: dict[str, str] = Field(
+        default={},
+        description="Where each lead and responsible unit's role was read: annotation, table, "
+        "section (the unit heads a duty section), prose or regulation",
+    )
     section_title: str = Field(default="", description="Title of the clause's section")
     citation: str = Field(default="", description="How to cite it: 《policy title》marker")
 
@@ -103,6 +108,7 @@ class ClauseBase(BaseModel):
         """The clause of a graph record, with the fields a subclass adds given in ``extra``."""
         clause = record.clause
         return cls(
+            role_sources={r.unit: r.source.value for r in clause.role_sources},
             section_title=record.section_title,
             citation=f"《{record.policy_title}》{clause.marker}",
             clause_id=clause.id,

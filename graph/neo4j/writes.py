@@ -231,5 +231,12 @@ def _role_rows(policy: Policy) -> dict[str, list[dict[str, str]]]:
     rows: dict[str, list[dict[str, str]]] = {rel: [] for rel in schema.ROLE_RELATIONSHIP.values()}
     for clause in policy.clauses:
         for link in rules.role_links(clause, unit_ids):
-            rows[link.relationship].append({"unit": link.unit_id, "clause": clause.id})
+            rows[link.relationship].append(
+                {
+                    "unit": link.unit_id,
+                    "clause": clause.id,
+                    "source": link.source,
+                    "evidence": link.evidence,
+                }
+            )
     return rows

@@ -1,0 +1,146 @@
+"""Roles stated in sentences rather than annotations: prose and regulations.
+
+Forms (the role belongs to the clause the sentence is in):
+
+- ``由X牵头，Y配合`` / ``X牵头，Y参与`` / ``X牵头Y、Z…`` (Y, Z coordinated): X leads, Y and Z share;
+- ``X会同Y负责…`` / ``X会同Y做好…``: X leads, Y shares;
+- ``X负责…`` / ``X主管部门负责…``: one unit in charge leads; several units with no lead marked
+  (``X、Y负责…``) all share;
+- ``X配合…`` / ``X协助…`` / ``X按照各自职责…``: X shares.
+
+A subject counts only when every piece of it looks like a government unit (or a placeholder such
+as 有关部门); a company, a builder or a property manager (建设单位, 物业服务企业) is not a unit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from policykg.ingest.units import (
+    UnitName,
+    dedupe_units,
+    looks_like_unit_list,
+    split_unit_list,
+)
+
+_SENTENCE = re.compile(r"[^。；;！？!?\n]+")
+_KEYWORD = re.compile(
+    r"会同|牵头|(?:按照|按|依照|根据)(?:各自|各自的)?(?:职责|职能)(?:分工)?|配合|协助|负责(?!人)"
+)
+# Words before a subject that are not part of it, and adverbs between it and its verb.
+_LEADING = re.compile(
+    r"^(?:并由|应当由|另由|均由|统一由|由|其中|同时|此外|另外|对此|为此|要求|明确|鼓励|支持|本市|本区|本县|我区|我县|我市)+"
+)
+_TRAILING = re.compile(
+    r"(?:应当|应|要|须|必须|依法|具体|统一|共同|分别|主要|还|也|进一步|积极|切实|负责|"
+    r"按照各自职责|按照职责|在各自职责范围内|各自)+$"
+)
+# Bodies that are not government units, whatever their ending.
+_NOT_A_UNIT = re.compile(
+    r"(?:建设|施工|运输|经营|管理|物业|产权|使用|生产|排污|监理|设计|勘察|拆除|中标|责任)单位$|"
+    r"企业$|公司$|集团$|个人$|业主$|居民$|群众$|市场主体$|人员$"
+)
+# A bare type names nobody in particular (政府负责… in a national text): not a subject.
+_BARE = frozenset({"政府", "人民政府", "部门", "单位", "机关", "机构", "组织", "地方", "地方政府"})
+_SUBJECT_CHARS = re.compile(r"[^，,：:（）()《》“”\"]+$")
+_UNITS_AT_START = re.compile(
+    r"^[^，,。；;：:]{2,60}?(?=负责|做好|开展|制定|组织|推进|加强|建立|实施|落实|研究|编制|对|按照|依法|共同|联合|进行|做|抓好|统筹|指导|协调|督促|完善|确定|提出|审核|审查|办理|查处|处理|监督|管理|保障|加快|拟订|划定|设立|核定|发布|公布|征求|，|,|$)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """Units a sentence gives a role.
+
+    Attributes:
+        leads: Units that lead.
+        responsible: Units that share.
+        sentence: The sentence the roles were read from (the evidence).
+    """
+
+    leads: tuple[UnitName, ...]
+    responsible: tuple[UnitName, ...]
+    sentence: str
+
+
+def read_statements(text: str) -> list[Statement]:
+    """Every role statement in ``text``, sentence by sentence, in order."""
+    found = []
+    for match in _SENTENCE.finditer(text):
+        sentence = match.group(0).strip()
+        statement = _read_sentence(sentence)
+        if statement is not None:
+            found.append(statement)
+    return found
+
+
+def _read_sentence(sentence: str) -> Statement | None:
+    leads: list[UnitName] = []
+    responsible: list[UnitName] = []
+    coordinated = False  # a 牵头 or 会同 named who leads: later 负责 subjects share
+    position = 0
+    for keyword in _KEYWORD.finditer(sentence):
+        if keyword.start() < position:
+            continue
+        word = keyword.group(0)
+        subject = _subject(sentence[position : keyword.start()])
+        rest = sentence[keyword.end() :]
+        if word == "会同":
+            partners = _units_at_start(rest)
+            if subject:
+                leads.extend(subject)
+                responsible.extend(partners)
+                coordinated = True
+            position = keyword.end()
+            continue
+        if word == "牵头":
+            if subject:
+                leads.extend(subject)
+                responsible.extend(_units_at_start(rest))  # X牵头Y、Z…: Y and Z are coordinated
+                coordinated = True
+            position = keyword.end()
+            continue
+        if not subject:
+            position = keyword.end()
+            continue
+        if word == "负责" and len(subject) == 1 and not coordinated:
+            leads.extend(subject)  # one unit in charge leads
+        else:
+            responsible.extend(subject)  # 配合, 协助, 按照各自职责, several units 负责
+        position = keyword.end()
+    lead_names = {u.name for u in leads}
+    kept_responsible = tuple(dedupe_units([u for u in responsible if u.name not in lead_names]))
+    if not leads and not kept_responsible:
+        return None
+    return Statement(tuple(dedupe_units(leads)), kept_responsible, sentence)
+
+
+def _subject(before: str) -> list[UnitName]:
+    """The units right before a role word: after the last comma, without 由 and adverbs."""
+    tail = re.split(r"[，,：:]", before)[-1].strip()
+    if "由" in tail:
+        tail = tail.rsplit("由", 1)[1]  # 其余单位的推进由街镇负责: the subject follows 由
+    tail = _LEADING.sub("", tail)
+    tail = _TRAILING.sub("", tail)
+    if len(tail) < 2 or not _SUBJECT_CHARS.match(tail.replace("（", "").replace("）", "")):
+        return []
+    return _government_units(tail)
+
+
+def _units_at_start(rest: str) -> list[UnitName]:
+    """The unit list at the start of ``rest`` (the partners after 会同, those coordinated)."""
+    match = _UNITS_AT_START.match(rest)
+    if not match:
+        return []
+    return _government_units(_TRAILING.sub("", match.group(0).strip()))
+
+
+def _government_units(text: str) -> list[UnitName]:
+    text = re.sub(r"等(?:有关|相关)?(?:部门|单位)?$", "", text) or text
+    if not text or not looks_like_unit_list(text):
+        return []
+    units = split_unit_list(text)
+    if not units or any(_NOT_A_UNIT.search(u.name) or u.name in _BARE for u in units):
+        return []
+    return units

@@ -1,0 +1,116 @@
+"""Roles stated in sentences (prose, regulations) and in duty-section headings."""
+
+from __future__ import annotations
+
+import pytest
+
+from policykg.ingest.model import RoleSource
+from policykg.ingest.parser import parse_document
+from policykg.ingest.readers import DocumentFormat, RawDocument
+from policykg.ingest.statements import read_statements
+from policykg.ingest.structure import duty_heading_unit
+
+
+def roles(text: str) -> tuple[list[str], list[str]]:
+    found = read_statements(text)
+    return (
+        [u.name for s in found for u in s.leads],
+        [u.name for s in found for u in s.responsible],
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "leads", "responsible"),
+    [
+        # 由X牵头，Y配合: X leads, Y shares (徐汇 dev/010).
+        ("其余单位生活垃圾分类推进由街镇牵头，区绿化市容局配合落实。", ["街镇"], ["区绿化市容局"]),
+        # One unit in charge leads (柳河 dev/021); each 负责 of its own.
+        (
+            "县商务局负责新建重点产业项目相关工作，县工信局负责技改重点产业项目相关工作。",
+            ["县商务局", "县工信局"],
+            [],
+        ),
+        # X会同Y…: X leads, Y shares (安徽 dev/003).
+        (
+            "省经济和信息化厅会同省财政厅等单位制定具体实施细则。",
+            ["省经济和信息化厅"],
+            ["省财政厅"],
+        ),
+        # The competent department of a regulation leads; the level in brackets is its name.
+        (
+            "县（市）城市绿化主管部门负责本行政区域内的城市绿化管理工作。",
+            ["县（市）城市绿化主管部门"],
+            [],
+        ),
+        # Several units with no lead marked all share.
+        (
+            "区建管委、区交通委、区水务局按照各自职责做好相关工作。",
+            [],
+            ["区建管委", "区交通委", "区水务局"],
+        ),
+        # Not government units: a builder, a company, a bare 政府.
+        ("建设单位负责清运建筑垃圾。", [], []),
+        ("物业服务企业负责小区内的收集。", [], []),
+        ("政府负责兜底保障。", [], []),
+        # 负责人 is a person, not a role.
+        ("区交通委负责人参加会议。", [], []),
+    ],
+)
+def test_a_sentence_gives_the_roles_it_states(
+    sentence: str, leads: list[str], responsible: list[str]
+) -> None:
+    assert roles(sentence) == (leads, responsible)
+
+
+@pytest.mark.parametrize(
+    ("heading", "unit"),
+    [
+        ("区交通委", "区交通委"),
+        ("区房管局。负责本区历史风貌区内房屋的安全管理", "区房管局"),
+        ("区建管委、区交通委、区水务局等建设主管部门", ""),  # several units: no single owner
+        ("物业服务企业", ""),
+        ("加强组织领导", ""),
+    ],
+)
+def test_a_duty_section_heading_names_its_unit(heading: str, unit: str) -> None:
+    assert duty_heading_unit(heading) == unit
+
+
+DUTIES = """关于加强停车管理的实施意见
+一、总体要求
+加强停车资源共享，由区交通委牵头，区建管委配合，建立工作机制。
+二、职责分工
+（一）区交通委
+1.负责停车资源共享的统筹协调。
+2.配合区建管委做好停车场备案。
+（二）区财政局。负责保障停车资源共享所需经费。
+"""
+
+REGULATION = """某市城市绿化条例
+第一条　为了促进城市绿化事业的发展，制定本条例。
+第二条　市城市绿化主管部门负责本市城市绿化工作的统一监督管理。
+第三条　市城市绿化主管部门应当会同市自然资源主管部门组织编制城市绿地系统规划。
+"""
+
+
+def test_a_policy_records_where_each_role_came_from() -> None:
+    policy = parse_document(RawDocument("duties.txt", DocumentFormat.TEXT, DUTIES))
+    by_number = {(c.section_number, c.number): c for c in policy.clauses}
+    prose = by_number[("一", "1")]
+    assert prose.lead_units == ("区交通委",) and prose.responsible_units == ("区建管委",)
+    assert {r.source for r in prose.role_sources} == {RoleSource.PROSE}
+    assert "由区交通委牵头" in prose.role_sources[0].sentence
+    first, second = by_number[("二", "1")], by_number[("二", "2")]
+    assert first.lead_units == ("区交通委",) and first.source_of("区交通委") is RoleSource.SECTION
+    assert second.responsible_units == ("区交通委",)  # a duty that only assists: it shares
+    finance = by_number[("二", "二")]
+    assert finance.lead_units == ("区财政局",)
+
+
+def test_the_articles_of_a_regulation_give_regulation_roles() -> None:
+    policy = parse_document(RawDocument("regulation.txt", DocumentFormat.TEXT, REGULATION))
+    second, third = policy.clauses[1], policy.clauses[2]
+    assert second.lead_units == ("市城市绿化主管部门",)
+    assert second.source_of("市城市绿化主管部门") is RoleSource.REGULATION
+    assert third.lead_units == ("市城市绿化主管部门",)
+    assert third.responsible_units == ("市自然资源主管部门",)
