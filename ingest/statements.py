@@ -39,7 +39,7 @@ _TRAILING = re.compile(
 # Bodies that are not government units, whatever their ending.
 _NOT_A_UNIT = re.compile(
     r"(?:建设|施工|运输|经营|管理|物业|产权|使用|生产|排污|监理|设计|勘察|拆除|中标|责任)单位$|"
-    r"企业$|公司$|集团$|个人$|业主$|居民$|群众$|市场主体$|人员$"
+    r"企业$|公司$|集团$|个人$|业主$|居民$|群众$|市场主体$|人员$|河长|及其$|自行$"
 )
 # A bare type names nobody in particular (政府负责… in a national text): not a subject.
 _BARE = frozenset({"政府", "人民政府", "部门", "单位", "机关", "机构", "组织", "地方", "地方政府"})
@@ -136,7 +136,37 @@ def _units_at_start(rest: str) -> list[UnitName]:
     return _government_units(_TRAILING.sub("", match.group(0).strip()))
 
 
+_LEVEL = r"(?:市|县|区|省|镇|乡)(?:[（(][市区县、]{1,5}[)）])?"
+_LEVEL_LIST = re.compile(rf"^(?P<levels>{_LEVEL}(?:、{_LEVEL})+)(?P<rest>[^、，,]{{2,}})$")
+_SHARED_SUFFIX = re.compile(
+    r"^(?P<prefix>县级以上(?:地方)?人民政府|自治县|自治州|市|县|区|省|乡镇|同级)?"
+    r"(?P<body>.+?)等?(?P<suffix>行政主管部门|主管部门|管理部门|部门)$"
+)
+
+
+def _expand_shared_suffix(text: str) -> str:
+    """Lists that share a qualifier or an ending, written out item by item.
+
+    ``市、县（区）住房和城乡建设主管部门`` -> 市住房和城乡建设主管部门、县（区）住房和城乡建设主管部门;
+    ``自治县发展改革、水利、气象等部门`` -> 自治县发展改革部门、自治县水利部门、自治县气象部门. Items are
+    split at 、 only: 和 belongs to department names (住房和城乡建设, 自然资源和规划).
+    """
+    levels = _LEVEL_LIST.match(text)
+    if levels:
+        rest = levels.group("rest")
+        return "、".join(f"{level}{rest}" for level in levels.group("levels").split("、"))
+    match = _SHARED_SUFFIX.match(text)
+    if not match:
+        return text
+    pieces = [p for p in re.split(r"[、，,]", match.group("body")) if p]
+    if len(pieces) < 2 or any(looks_like_unit_list(p) for p in pieces):
+        return text
+    prefix, suffix = match.group("prefix") or "", match.group("suffix")
+    return "、".join(f"{prefix}{piece}{suffix}" for piece in pieces)
+
+
 def _government_units(text: str) -> list[UnitName]:
+    text = _expand_shared_suffix(text)
     text = re.sub(r"等(?:有关|相关)?(?:部门|单位)?$", "", text) or text
     if not text or not looks_like_unit_list(text):
         return []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from policykg.ingest.units import looks_like_unit_list
+from policykg.ingest.units import looks_like_unit_list, split_unit_list
 
 _HEADER_CELLS: dict[str, str] = {
     "序号": "number",
@@ -150,7 +150,10 @@ def _cell_per_line_table(lines: list[str], start: int) -> Table | None:
     rows: list[TableRow] = []
     expected = 1
     previous_task = ""
-    while i < len(lines) and lines[i].strip() == str(expected):
+    while i < len(lines):
+        i = _past_repeated_header(lines, i, columns)  # a page break repeats the header row
+        if i >= len(lines) or lines[i].strip() != str(expected):
+            break
         j = i + 1
         cells: list[str] = []
         while j < len(lines) and lines[j].strip() != str(expected + 1):
@@ -158,7 +161,10 @@ def _cell_per_line_table(lines: list[str], start: int) -> Table | None:
                 break
             cells.append(lines[j].strip())
             j += 1
-        if j >= len(lines) or lines[j].strip() != str(expected + 1):
+        follows = _past_repeated_header(lines, j, columns) if j < len(lines) else j
+        if follows < len(lines) and follows != j and lines[follows].strip() == str(expected + 1):
+            pass  # the row ends at a repeated header, and the table goes on after it
+        elif j >= len(lines) or lines[j].strip() != str(expected + 1):
             # Last row: it has at most one cell per column, plus wrapped lines.
             cells = _last_row_cells(cells, len(columns) - 1)
             j = i + 1 + len(cells)
@@ -173,6 +179,17 @@ def _cell_per_line_table(lines: list[str], start: int) -> Table | None:
         return None
     first, name, title = _table_heading(lines, start)
     return Table(first, i, name, title, rows)
+
+
+def _past_repeated_header(lines: list[str], i: int, columns: list[str]) -> int:
+    """The index past a repetition of the table's header row at ``i`` (else ``i`` itself)."""
+    k, seen = i, []
+    while (
+        k < len(lines) and (word := _header_word(lines[k])) is not None and len(seen) < len(columns)
+    ):
+        seen.append(word)
+        k += 1
+    return k if seen == columns else i
 
 
 def _table_heading(lines: list[str], header_start: int) -> tuple[int, str, str]:
@@ -244,12 +261,16 @@ def _row(number: str, cells: list[str], columns: list[str], previous_task: str) 
             zip(columns[len(columns) - len(cells) :], cells[-len(columns) :], strict=False)
         )
     task = values.get("task") or previous_task
+    lead = values.get("lead", "").rstrip("、，,")
+    responsible = values.get("responsible", "").rstrip("、，,")
+    if "lead" not in columns and len(split_unit_list(responsible)) == 1:
+        lead, responsible = responsible, ""  # one unit in charge of the row leads it
     return TableRow(
         number=number,
         task=task,
         content=values.get("content", ""),
-        lead=values.get("lead", "").rstrip("、，,"),
-        responsible=values.get("responsible", "").rstrip("、，,"),
+        lead=lead,
+        responsible=responsible,
         deadline=values.get("deadline", ""),
     )
 

@@ -56,7 +56,9 @@ _TRAILING = re.compile(
 )
 _TRAILING_ROLE_WORDS = re.compile(r"(?:牵头负责|负责落实|负责|牵头|配合|参与|协助|落实|实施)$")
 _PARENTHETICAL = re.compile(r"[（(]([^（）()]*)[)）]")
-_LEVELS_IN_NAME = re.compile(r"(?<=[县市区])[（(]([市区县、]{1,5})[)）](?=[\u4e00-\u9fff])")
+_LEVELS_IN_NAME = re.compile(
+    r"(?:(?<=[县市区])[（(]([市区县、]{1,5})[)）]|(?<=村)[（(](居)[)）])(?=[\u4e00-\u9fff])"
+)
 _SPACE = re.compile(r"\s+")
 
 # Names that contain 和/及/与 but are one unit; splitting them would be wrong.
@@ -129,7 +131,7 @@ def clean_piece(piece: str) -> tuple[str, tuple[str, ...]]:
     """
     piece = _SPACE.sub("", piece).strip("。.；;：:，,、·\"'“”‘’「」")
     # 县（市）城市绿化主管部门, 县（市、区）人民政府: levels in brackets inside a name are part of it.
-    piece = _LEVELS_IN_NAME.sub(lambda m: f"\x00{m.group(1)}\x01", piece)
+    piece = _LEVELS_IN_NAME.sub(lambda m: f"\x00{m.group(1) or m.group(2)}\x01", piece)
     aliases: list[str] = []
     for match in _PARENTHETICAL.finditer(piece):
         inner = match.group(1)

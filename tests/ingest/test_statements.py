@@ -48,6 +48,18 @@ def roles(text: str) -> tuple[list[str], list[str]]:
             [],
             ["区建管委", "区交通委", "区水务局"],
         ),
+        # A list sharing its qualifier or its ending is written out item by item; 和 stays inside
+        # a department's name (济南 007, 秀山 004).
+        (
+            "市、县自然资源和规划主管部门应当会同同级文物、住房和城乡建设主管部门编制保护图则。",
+            ["市自然资源和规划主管部门", "县自然资源和规划主管部门"],
+            ["同级文物主管部门", "同级住房和城乡建设主管部门"],
+        ),
+        (
+            "自治县发展改革、水利、气象等部门按照各自职责做好相关工作。",
+            [],
+            ["自治县发展改革部门", "自治县水利部门", "自治县气象部门"],
+        ),
         # Not government units: a builder, a company, a bare 政府.
         ("建设单位负责清运建筑垃圾。", [], []),
         ("物业服务企业负责小区内的收集。", [], []),
@@ -114,3 +126,41 @@ def test_the_articles_of_a_regulation_give_regulation_roles() -> None:
     assert second.source_of("市城市绿化主管部门") is RoleSource.REGULATION
     assert third.lead_units == ("市城市绿化主管部门",)
     assert third.responsible_units == ("市自然资源主管部门",)
+
+
+TABLE_WITH_REPEATED_HEADER = """关于推进海绵城市建设的实施意见
+一、工作目标
+到2025年底，建成区40%以上面积达到海绵城市要求。
+附件：重点任务分解表
+序号
+任务类型
+重点内容
+责任单位
+1
+建设管理
+区建设管理委负责统筹推进海绵城市建设工作。
+区建设管理委
+2
+系统方案
+编制海绵城市系统方案，明确建设项目。
+区规划资源局、区水务局
+序号
+任务类型
+重点内容
+责任单位
+3
+道路建设
+新建道路落实海绵城市建设要求。
+区交通委
+"""
+
+
+def test_a_table_goes_on_after_a_repeated_header() -> None:
+    policy = parse_document(
+        RawDocument("table.txt", DocumentFormat.TEXT, TABLE_WITH_REPEATED_HEADER)
+    )
+    rows = [c for c in policy.clauses if c.role_sources and c.role_sources[0].source == "table"]
+    assert [c.number for c in rows] == ["1", "2", "3"]
+    # A 责任单位 column with one unit: the unit in charge leads; several share.
+    assert rows[2].lead_units == ("区交通委",) and not rows[2].responsible_units
+    assert rows[1].responsible_units == ("区规划资源局", "区水务局") and not rows[1].lead_units
