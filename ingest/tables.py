@@ -183,7 +183,7 @@ def _cell_per_line_table(lines: list[str], start: int) -> Table | None:
 
 def _past_repeated_header(lines: list[str], i: int, columns: list[str]) -> int:
     """The index past a repetition of the table's header row at ``i`` (else ``i`` itself)."""
-    k, seen = i, []
+    k, seen = i, list[str]()
     while (
         k < len(lines) and (word := _header_word(lines[k])) is not None and len(seen) < len(columns)
     ):
