@@ -156,6 +156,7 @@ def _ingest_summary(report: IngestReport) -> contract.IngestSummary:
         skipped=[contract.SkippedFile(file=f, reason=r) for f, r in report.skipped],
         undetermined_jurisdiction=report.undetermined,
         jurisdictions=dict(report.jurisdictions),
+        coverage={name: round(c.share, 4) for name, c in report.coverage.items()},
     )
 
 
@@ -173,6 +174,16 @@ def _print_report(report: IngestReport, data_dir: Path) -> None:
         places = ", ".join(f"{n} ({c})" for n, c in report.jurisdictions.most_common(8))
         more = len(report.jurisdictions) - 8
         out.print(f"Jurisdictions: {places}" + (f" and {more} more" if more > 0 else ""))
+    if report.coverage:
+        characters = sum(c.characters for c in report.coverage.values())
+        kept = sum(c.kept for c in report.coverage.values())
+        name, lowest = min(report.coverage.items(), key=lambda item: item[1].share)
+        line = f"Text kept: {kept / max(1, characters):.1%} of the documents' characters"
+        if lowest.share < 1.0:
+            line += f"; least: {name} {lowest.share:.1%}"
+            if lowest.lost:
+                line += f" (not kept: “{lowest.lost[0][:30]}…”)"
+        out.print(line + ".", highlight=False)
     if report.undetermined:
         out.print(
             f"[yellow]{len(report.undetermined)} document(s) name no jurisdiction PolicyKG can tell[/]"

@@ -259,16 +259,15 @@ def _build_clauses(
 ) -> list[Clause]:
     canonical_roles = []
     for found in roles:
-        leads = _unique([book.canonical(u) for u in found.leads])
+        named = {u.name: book.canonical(u) for u in (*found.leads, *found.responsible)}
+        leads = _unique([named[u.name] for u in found.leads])
         responsible = [
-            u for u in _unique([book.canonical(u) for u in found.responsible]) if u not in leads
+            u for u in _unique([named[u.name] for u in found.responsible]) if u not in leads
         ]
         evidence: dict[str, RoleEvidence] = {}
-        for unit in (*found.leads, *found.responsible):
-            source, sentence = found.evidence[unit.name]
-            evidence.setdefault(
-                book.canonical(unit), RoleEvidence(book.canonical(unit), source, sentence)
-            )
+        for written, canonical in named.items():
+            source, sentence = found.evidence[written]
+            evidence.setdefault(canonical, RoleEvidence(canonical, source, sentence))
         canonical_roles.append(
             (leads, responsible, tuple(evidence[u] for u in (*leads, *responsible)))
         )

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from policykg.ingest.coverage import Coverage, text_coverage
 from policykg.ingest.errors import DocumentTooLargeError, IngestError
 from policykg.ingest.model import Policy
 from policykg.ingest.parser import KnownUnits, parse_document
@@ -58,11 +59,13 @@ class ParseResult:
         source: The file.
         policy: The parsed policy, or None when parsing failed.
         error: The error, or None on success.
+        coverage: How much of the document's text the policy keeps (None when it failed).
     """
 
     source: str
     policy: Policy | None = None
     error: IngestError | None = None
+    coverage: Coverage | None = None
 
     @property
     def ok(self) -> bool:
@@ -192,7 +195,9 @@ def parse_paths(
             yield ParseResult(str(path), error=e)
             continue
         yield ParseResult(
-            str(path), policy=dataclasses.replace(policy, source=source_name(path, roots))
+            str(path),
+            policy=dataclasses.replace(policy, source=source_name(path, roots)),
+            coverage=text_coverage(raw.text, policy),
         )
 
 

@@ -25,6 +25,7 @@ from policykg.ingest.units import (
 )
 
 _SENTENCE = re.compile(r"[^。；;！？!?\n]+")
+_CLAUSE_BREAK = re.compile(r"[，,：:]")
 _KEYWORD = re.compile(
     r"会同|牵头|(?:按照|按|依照|根据)(?:各自|各自的)?(?:职责|职能)(?:分工)?|配合|协助|负责(?!人)"
 )
@@ -66,6 +67,8 @@ class Statement:
 
 def read_statements(text: str) -> list[Statement]:
     """Every role statement in ``text``, sentence by sentence, in order."""
+    if not _KEYWORD.search(text):
+        return []  # most clauses state no role: one scan and done
     found = []
     for match in _SENTENCE.finditer(text):
         sentence = match.group(0).strip()
@@ -118,7 +121,7 @@ def _read_sentence(sentence: str) -> Statement | None:
 
 def _subject(before: str) -> list[UnitName]:
     """The units right before a role word: after the last comma, without 由 and adverbs."""
-    tail = re.split(r"[，,：:]", before)[-1].strip()
+    tail = _CLAUSE_BREAK.split(before)[-1].strip()
     if "由" in tail:
         tail = tail.rsplit("由", 1)[1]  # 其余单位的推进由街镇负责: the subject follows 由
     tail = _LEADING.sub("", tail)

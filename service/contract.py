@@ -582,6 +582,11 @@ class IngestSummary(BaseModel):
         description="Titles of documents whose jurisdiction could not be told"
     )
     jurisdictions: dict[str, int] = Field(description="Policies stored per jurisdiction")
+    coverage: dict[str, float] = Field(
+        default={},
+        description="Per document, the share of its text's characters the policy keeps "
+        "(in clauses, the preamble, headings or metadata); under 1.0 means text was lost",
+    )
 
 
 class CheckResult(BaseModel):

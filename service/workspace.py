@@ -22,6 +22,7 @@ from pathlib import Path
 
 from policykg.graph.base import ClauseRecord, GraphStore, WriteResult
 from policykg.graph.memory import MemoryGraphStore
+from policykg.ingest.coverage import Coverage
 from policykg.ingest.errors import IngestError, NotFoundError, StoreCorruptError, StoreError
 from policykg.ingest.model import Policy, Role
 from policykg.ingest.parser import KnownUnits
@@ -55,6 +56,8 @@ class IngestReport:
         jurisdictions: Policies added per jurisdiction.
         embedded: Clauses embedded now (cache misses); cached clauses are not counted.
         skipped: Files found in the folders that are not documents PolicyKG reads, with why.
+        coverage: Per file parsed, the share of its text the policy keeps, and the first lines
+            it does not (no text of a document may be lost: a share under 1 says where).
     """
 
     added: list[str] = field(default_factory=list)
@@ -66,6 +69,7 @@ class IngestReport:
     jurisdictions: Counter[str] = field(default_factory=Counter)
     embedded: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    coverage: dict[str, Coverage] = field(default_factory=dict)
 
     @property
     def documents(self) -> int:
@@ -346,6 +350,8 @@ class Workspace:
                     assert result.error is not None
                     report.failed.append((result.source, result.error))
                     continue
+                if result.coverage is not None:
+                    report.coverage[result.policy.source or result.source] = result.coverage
                 batch.append((result.policy, Path(result.source)))
                 if len(batch) >= self.write_batch:
                     self._write(batch, report, progress, on_stage)

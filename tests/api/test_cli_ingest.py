@@ -84,6 +84,7 @@ def test_reingest_changes_nothing_and_a_changed_file_replaces_its_old_version(
     shutil.copy(SEED, doc)
     first = json.loads(run("ingest", str(doc), "--data-dir", str(data), "--json").stdout)
     assert (first["added"], first["unchanged"]) == (1, 0)
+    assert first["coverage"] == {"seed.txt": 1.0}  # every character of the seed is kept
     manifest = (data / "graph" / "manifest.json").read_bytes()
     again = json.loads(run("ingest", str(doc), "--data-dir", str(data), "--json").stdout)
     assert (again["added"], again["unchanged"]) == (0, 1)
