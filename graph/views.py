@@ -93,6 +93,7 @@ def section_properties(section: Section) -> dict[str, Any]:
         "title": section.title,
         "order": section.order,
         "part": section.part,
+        "text": section.text,
     }
 
 

@@ -59,7 +59,7 @@ def text_coverage(text: str, policy: Policy, *, most_lost: int = 5) -> Coverage:
             policy.issuer or "",
             policy.date or "",
             policy.preamble,
-            *(s.title for s in policy.sections),
+            *(f"{s.title}\n{s.text}" for s in policy.sections),
             *(c.text for c in policy.clauses),
             *(value for _, value in policy.metadata),
         )

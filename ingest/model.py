@@ -185,6 +185,7 @@ class Section:
         title: Heading text after the number.
         order: Position among the policy's sections, from 0.
         part: Index of the document part (a 通知 may carry several attached documents).
+        text: The section's own text before its numbered items (its introduction), if any.
     """
 
     id: str
@@ -193,6 +194,7 @@ class Section:
     title: str
     order: int
     part: int = 0
+    text: str = ""
 
 
 @dataclass(frozen=True, slots=True)

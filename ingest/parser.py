@@ -135,6 +135,7 @@ def parse_document(
             title=s.title,
             order=i,
             part=s.part,
+            text=s.text,
         )
         for i, s in enumerate(outline.sections)
     )
