@@ -465,7 +465,7 @@ def _select_clauses(root: Node) -> Outline:
         body = ([first_paragraph] if first_paragraph else []) + node.body
         prefix = (f"p{node.part}",) if node.part else ()
         section_path = (*prefix, node.number)
-        owner = duty_heading_unit(node.heading)
+        owner = duty_heading_unit(node.heading, node.kind)
         if node.children:
             sections.append(SectionDraft(node.number, title, node.part, "\n".join(body)))
             for child in node.children:
@@ -497,7 +497,7 @@ def _emit(
 ) -> Iterator[ClauseDraft]:
     path = (*parent_path, node.number)
     heading_only = _is_heading_only(node)
-    heading_unit = duty_heading_unit(node.heading)
+    heading_unit = duty_heading_unit(node.heading, node.kind)
     if not node.children:
         yield _clause(node, node.own_text, path, section_index, heading_unit or owner)
         return
@@ -518,16 +518,29 @@ def _emit(
 
 
 _DUTY_HEADING = re.compile(r"^(?P<unit>[^，,。；;：:（）()]{2,40}?)(?:[。：:]|$)")
-_NOT_A_DUTY_UNIT = re.compile(r"(?:单位|企业|公司|集团|个人|业主)$")
+# A duty section is headed by a government body: a place or 各 before it, a body's ending after.
+_DUTY_UNIT = re.compile(
+    r"^(?:各|国家|中共)?[\u4e00-\u9fff]{0,14}?(?:区|县|市|省|州|旗|盟|镇|乡|街道)"
+    r"[\u4e00-\u9fff]{0,20}(?:局|委|委员会|办|办公室|厅|署|管委会|中心|人民政府|政府|办事处|街道|镇|乡|"
+    r"支队|大队|分局|总局|专班|领导小组|工作组)$"
+)
+_DUTY_KINDS = (None, MarkerKind.SECTION, MarkerKind.PAREN_CN, MarkerKind.NUMBER)
 
 
-def duty_heading_unit(heading: str) -> str:
-    """The unit a duty-section heading names (``区交通委``, ``区房管局。负责…``), else ``""``."""
+def duty_heading_unit(heading: str, kind: MarkerKind | None = None) -> str:
+    """The unit a duty-section heading names (``区交通委``, ``区房管局。负责…``), else ``""``.
+
+    Only a heading numbered 一、, （一） or 1. heads a duty section (a chapter or an article of a
+    regulation does not), and only a government body does: a place or 各 before, a body's
+    ending (局, 委, 办, 管委会, 街道办事处 …) after.
+    """
+    if kind not in _DUTY_KINDS:
+        return ""
     match = _DUTY_HEADING.match(heading.strip())
     if not match:
         return ""
     name = match.group("unit").strip()
-    if not looks_like_unit_list(name) or _NOT_A_DUTY_UNIT.search(name):
+    if not _DUTY_UNIT.match(name) or not looks_like_unit_list(name):
         return ""
     if re.search(r"[、和及与]", name) or len(split_unit_list(name)) != 1:
         return ""  # several units in one heading: each shares, not handled as one owner

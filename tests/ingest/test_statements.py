@@ -82,6 +82,11 @@ def test_a_sentence_gives_the_roles_it_states(
         ("区建管委、区交通委、区水务局等建设主管部门", ""),  # several units: no single owner
         ("物业服务企业", ""),
         ("加强组织领导", ""),
+        # Headings of regulations' chapters and articles in the bulk set: not units.
+        ("其他规定", ""),
+        ("会议的举行", ""),
+        ("本条例自公布之日起施行", ""),
+        ("组织机构", ""),
     ],
 )
 def test_a_duty_section_heading_names_its_unit(heading: str, unit: str) -> None:
