@@ -1,0 +1,105 @@
+"""Roles in the bulk set: clauses with a role per source, and a hand check of sampled roles.
+
+    python -m benchmarks.bulk_roles [FOLDER] [--draw N]
+
+Counts, over every bulk document, the clauses with at least one role and the roles per source
+(annotation, table, section, prose, regulation). ``--draw N`` writes N prose/regulation roles
+drawn at random (seed 14) to benchmarks/bulk_role_sample.jsonl for a person to judge; the
+verdicts, once written to benchmarks/bulk_role_check.jsonl (one line per item: n, verdict, why),
+give the precision this section reports. The sample judged now was drawn at commit 18f4e68
+(before the fixes its verdicts prompted); a new draw replaces it and needs judging again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections import Counter
+from pathlib import Path
+
+from benchmarks._results import update_section
+from policykg.ingest.errors import IngestError
+from policykg.ingest.parser import parse_document
+from policykg.ingest.pipeline import find_documents
+from policykg.ingest.readers import read_path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT.parent / "shared" / "corpus" / "bulk"
+SAMPLE = ROOT / "benchmarks" / "bulk_role_sample.jsonl"
+CHECK = ROOT / "benchmarks" / "bulk_role_check.jsonl"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument("--draw", type=int, default=0, help="write a sample of N roles to judge")
+    parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    args = parser.parse_args()
+    roles: Counter[str] = Counter()
+    clauses: Counter[str] = Counter()
+    total = 0
+    drawable: list[dict[str, str]] = []
+    for path in find_documents([args.folder]):
+        try:
+            policy = parse_document(read_path(path))
+        except IngestError:
+            continue
+        for clause in policy.clauses:
+            total += 1
+            sources = {r.source.value for r in clause.role_sources}
+            clauses.update(sources | ({"any"} if sources else set()))
+            for role in clause.role_sources:
+                roles[role.source.value] += 1
+                if role.source.value in ("prose", "regulation"):
+                    drawable.append(
+                        {
+                            "file": str(path.relative_to(args.folder.parent)),
+                            "clause": clause.marker,
+                            "unit": role.unit,
+                            "role": "lead" if role.unit in clause.lead_units else "responsible",
+                            "source": role.source.value,
+                            "sentence": role.sentence,
+                        }
+                    )
+    if args.draw:
+        random.seed(14)
+        drawn = random.sample(drawable, min(args.draw, len(drawable)))
+        SAMPLE.write_text(
+            "".join(
+                json.dumps({"n": i, **r}, ensure_ascii=False) + "\n" for i, r in enumerate(drawn, 1)
+            ),
+            encoding="utf-8",
+        )
+    lines = [
+        f"{total} clauses in the bulk set; {clauses['any']} carry at least one role.",
+        "",
+        "| source | clauses with such a role | roles |",
+        "|---|---|---|",
+        *(
+            f"| {s} | {clauses[s]} | {roles[s]} |"
+            for s in ("annotation", "table", "section", "prose", "regulation")
+        ),
+    ]
+    if CHECK.exists():
+        verdicts = Counter(
+            json.loads(line)["verdict"] for line in CHECK.read_text("utf-8").splitlines() if line
+        )
+        judged = sum(verdicts.values())
+        lines += [
+            "",
+            f"Hand check of {judged} prose/regulation roles drawn at random at commit 18f4e68 "
+            f"(`{SAMPLE.name}`, verdicts in `{CHECK.name}`, judged by reading each sentence): "
+            f"**{verdicts['right']} right**, {verdicts['wrong_unit']} with a wrong unit name, "
+            f"{verdicts['wrong_role']} with a wrong role, {verdicts['doubtful']} doubtful.",
+        ]
+    table = "\n".join(lines)
+    print(table)
+    if not args.no_write:
+        update_section("bulk-roles", "Roles in the bulk set", table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
