@@ -46,7 +46,7 @@ _NOT_A_UNIT = re.compile(
 _BARE = frozenset({"政府", "人民政府", "部门", "单位", "机关", "机构", "组织", "地方", "地方政府"})
 _SUBJECT_CHARS = re.compile(r"[^，,：:（）()《》“”\"]+$")
 _UNITS_AT_START = re.compile(
-    r"^[^，,。；;：:]{2,60}?(?=负责|做好|开展|制定|组织|推进|加强|建立|实施|落实|研究|编制|对|按照|依法|共同|联合|进行|做|抓好|统筹|指导|协调|督促|完善|确定|提出|审核|审查|办理|查处|处理|监督|管理|保障|加快|拟订|划定|设立|核定|发布|公布|征求|，|,|$)"
+    r"^[^，,。；;：:]{2,60}?(?=负责|做好|开展|制定|组织|推进|加强|建立|实施|落实|研究|编制|对|按照|依法|共同|联合|进行|做|抓好|统筹|指导|协调|督促|完善|确定|提出|审核|审查|办理|查处|处理|监督|管理|保障|加快|拟订|划定|设立|核定|发布|公布|征求|责令|在|给予|予以|作出|拟定|核发|审批|批准|处罚|没收|采取|，|,|$)"
 )
 
 
@@ -142,7 +142,7 @@ def _units_at_start(rest: str) -> list[UnitName]:
 _LEVEL = r"(?:市|县|区|省|镇|乡)(?:[（(][市区县、]{1,5}[)）])?"
 _LEVEL_LIST = re.compile(rf"^(?P<levels>{_LEVEL}(?:、{_LEVEL})+)(?P<rest>[^、，,]{{2,}})$")
 _SHARED_SUFFIX = re.compile(
-    r"^(?P<prefix>县级以上(?:地方)?人民政府|自治县|自治州|市|县|区|省|乡镇|同级)?"
+    r"^(?P<prefix>县级以上(?:地方)?人民政府|自治县|自治州|市(?!场)|县|区(?!域)|省(?!级)|乡镇|同级)?"
     r"(?P<body>.+?)等?(?P<suffix>行政主管部门|主管部门|管理部门|部门)$"
 )
 
@@ -165,15 +165,34 @@ def _expand_shared_suffix(text: str) -> str:
     if len(pieces) < 2 or any(looks_like_unit_list(p) for p in pieces):
         return text
     prefix, suffix = match.group("prefix") or "", match.group("suffix")
-    return "、".join(f"{prefix}{piece}{suffix}" for piece in pieces)
+    # 水行政、…等行政主管部门: an item already ending with the start of the ending keeps it once.
+    return "、".join(
+        f"{prefix}{piece.removesuffix('行政') if suffix.startswith('行政') else piece}{suffix}"
+        for piece in pieces
+    )
+
+
+# A unit's name ends as a body's name does; a fragment holding 有关部门 does not count.
+_ENDS_LIKE_UNIT = re.compile(
+    r"(?:局|委|委员会|办|办公室|厅|部|署|部门|机关|机构|政府|管委会|中心|街道|镇|乡|乡镇|街镇|办事处|"
+    r"院|队|站|所|组|专班|分局|总局|支队|大队|单位|法院|检察院)$"
+)
 
 
 def _government_units(text: str) -> list[UnitName]:
+    # 区人民政府或者街道办事处: two bodies, each named in full (no qualifier carried across).
+    parts = [p for p in re.split(r"或者|或(?=[\u4e00-\u9fff]{2})", text) if p]
+    if len(parts) > 1:
+        found = [_government_units(p) for p in parts]
+        return [] if any(not units for units in found) else [u for units in found for u in units]
     text = _expand_shared_suffix(text)
     text = re.sub(r"等(?:有关|相关)?(?:部门|单位)?$", "", text) or text
     if not text or not looks_like_unit_list(text):
         return []
     units = split_unit_list(text)
-    if not units or any(_NOT_A_UNIT.search(u.name) or u.name in _BARE for u in units):
+    if not units or any(
+        _NOT_A_UNIT.search(u.name) or u.name in _BARE or not _ENDS_LIKE_UNIT.search(u.name)
+        for u in units
+    ):
         return []
     return units

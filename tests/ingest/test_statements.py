@@ -60,6 +60,16 @@ def roles(text: str) -> tuple[list[str], list[str]]:
             [],
             ["自治县发展改革部门", "自治县水利部门", "自治县气象部门"],
         ),
+        # Kinds of error the hand check of the bulk set found: a partner glued to the verb after
+        # it, a 市 that begins 市场监管, an ending doubled, two bodies joined by 或者.
+        ("由县级以上宗教事务部门会同有关部门责令改正。", ["县级以上宗教事务部门"], ["有关部门"]),
+        ("市场监管、建设等部门按照各自职责做好工作。", [], ["市场监管部门", "建设部门"]),
+        (
+            "市发展和改革、水行政等行政主管部门按照各自职责做好工作。",
+            [],
+            ["市发展和改革行政主管部门", "市水行政主管部门"],
+        ),
+        ("区人民政府或者街道办事处负责组织实施。", [], ["区人民政府", "街道办事处"]),
         # Not government units: a builder, a company, a bare 政府.
         ("建设单位负责清运建筑垃圾。", [], []),
         ("物业服务企业负责小区内的收集。", [], []),
