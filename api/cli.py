@@ -426,9 +426,10 @@ def ask(
         out.print()
         for clause in answer.clauses:
             role = f"[{clause.role}] " if clause.role else ""
+            due = f"; 时限: {clause.deadline}" if clause.deadline else ""
             out.print(
                 f"[dim]{role}{clause.jurisdiction} {clause.citation}{clause.title} "
-                f"— 牵头: {'、'.join(clause.lead_units) or '—'}; 责任: {'、'.join(clause.responsible_units) or '—'}[/]"
+                f"— 牵头: {'、'.join(clause.lead_units) or '—'}; 责任: {'、'.join(clause.responsible_units) or '—'}{due}[/]"
             )
 
 

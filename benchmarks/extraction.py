@@ -146,6 +146,12 @@ def _report(
     for s in scores:
         for source, score in s.roles_by_source.items():
             by_source[source] = by_source.get(source, Score(0, 0, 0)) + score
+    deadlines = sum((s.deadlines for s in scores), Score(0, 0, 0))
+    lines += [
+        "",
+        f"Deadlines (gold that records them: {deadlines.expected}): precision "
+        f"{deadlines.precision:.3f}, recall {deadlines.recall:.3f}.",
+    ]
     lines += ["", "| gold source | roles | found (recall) |", "|---|---|---|"]
     lines += [
         f"| {source} | {score.expected} | {score.recall:.3f} |"

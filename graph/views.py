@@ -117,6 +117,7 @@ def clause_properties(clause: Clause) -> dict[str, Any]:
         "role_source_units": [r.unit for r in clause.role_sources],
         "role_sources": [r.source.value for r in clause.role_sources],
         "role_evidence": [r.sentence for r in clause.role_sources],
+        "deadline": clause.deadline,
     }
 
 
@@ -145,6 +146,7 @@ def clause_from_properties(props: Mapping[str, Any]) -> Clause:
                 strict=False,
             )
         ),
+        deadline=props.get("deadline") or "",
     )
 
 

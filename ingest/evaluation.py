@@ -63,6 +63,8 @@ class DocumentScore:
             regulation): true positives and expected count (recall); ``predicted`` counts the
             parser's roles of that source where the parser says which.
         citations: Cited documents.
+        deadlines: Clause deadlines, for gold that records them: a predicted deadline is right
+            when it equals the gold one or one holds the other (2025年底 / 2025年底前).
         errors: Human-readable differences, for debugging the parser.
     """
 
@@ -73,6 +75,7 @@ class DocumentScore:
     citations: Score
     errors: tuple[str, ...]
     roles_by_source: dict[str, Score] = field(default_factory=dict)
+    deadlines: Score = Score(0, 0, 0)
 
 
 def load_gold(path: Path) -> dict[str, object]:
@@ -122,6 +125,7 @@ def score_policy(name: str, policy: Policy, gold: dict[str, object]) -> Document
     for triple in sorted(predicted_triples - gold_triples, key=str):
         errors.append(f"wrong role {triple}")
     roles_by_source = _by_source(gold_clauses, gold_triples & predicted_triples)
+    deadlines = _deadlines(gold_clauses, [c for _, c in predicted], matches)
     gold_citations = {_citation_key(c) for c in gold.get("citations", [])}  # type: ignore[attr-defined]
     predicted_citations = {
         _citation_key({"title": c.title, "doc_number": c.doc_number}) for c in policy.citations
@@ -140,7 +144,24 @@ def score_policy(name: str, policy: Policy, gold: dict[str, object]) -> Document
         ),
         errors=tuple(errors),
         roles_by_source=roles_by_source,
+        deadlines=deadlines,
     )
+
+
+def _deadlines(
+    gold_clauses: list[dict[str, object]], predicted: list[Clause], matches: dict[int, int]
+) -> Score:
+    """Deadlines of matched clauses (only for gold that has the ``deadline`` key)."""
+    if not any("deadline" in c for c in gold_clauses):
+        return Score(0, 0, 0)
+    right = guessed = expected = 0
+    for gi, clause in enumerate(gold_clauses):
+        wanted = str(clause.get("deadline") or "")
+        got = predicted[matches[gi]].deadline if gi in matches else ""
+        expected += bool(wanted)
+        guessed += bool(got)
+        right += bool(wanted and got and (wanted in got or got in wanted))
+    return Score(right, guessed, expected)
 
 
 def _by_source(

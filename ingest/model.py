@@ -142,6 +142,8 @@ class Clause:
         mentioned_units: Canonical names of known units named in the text but not in the annotation.
         section_id: Id of the enclosing section.
         role_sources: Where each lead and responsible unit's role was read from.
+        deadline: The time limit the clause states, as written (a 完成时限 cell, 2025年底前,
+            长期坚持), or ``""``.
     """
 
     id: str
@@ -158,6 +160,7 @@ class Clause:
     mentioned_units: tuple[str, ...] = ()
     section_id: str = ""
     role_sources: tuple[RoleEvidence, ...] = ()
+    deadline: str = ""
 
     def source_of(self, unit_name: str) -> RoleSource | None:
         """Where ``unit_name``'s role in this clause was read from, if it has one."""

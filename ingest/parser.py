@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from policykg.ingest import ids
 from policykg.ingest.citations import find_citations
 from policykg.ingest.cleaning import drop_clutter, split_front_matter
+from policykg.ingest.deadlines import find_deadline
 from policykg.ingest.errors import EmptyDocumentError, IngestError
 from policykg.ingest.jurisdiction import detect, resolve_name, undetermined
 from policykg.ingest.model import (
@@ -298,6 +299,8 @@ def _build_clauses(
                 responsible_units=tuple(responsible),
                 mentioned_units=_mentions(draft, mention_pattern, book, {*leads, *responsible}),
                 role_sources=sources,
+                deadline=(draft.roles.deadline if draft.roles is not None else "")
+                or find_deadline(draft.text),
                 section_id=sections[draft.section_index].id
                 if draft.section_index is not None
                 else "",

@@ -95,6 +95,9 @@ class ClauseBase(BaseModel):
     lead_units: list[str] = Field(description="Lead units (牵头单位)")
     responsible_units: list[str] = Field(description="Responsible units (责任单位/配合单位)")
     text: str = Field(description="Full clause text, role annotation included")
+    deadline: str | None = Field(
+        default=None, description="The time limit the clause states, as written (2025年底前)"
+    )
     role_sources: dict[str, str] = Field(
         default={},
         description="Where each lead and responsible unit's role was read: annotation, table, "
@@ -109,6 +112,7 @@ class ClauseBase(BaseModel):
         clause = record.clause
         return cls(
             role_sources={r.unit: r.source.value for r in clause.role_sources},
+            deadline=clause.deadline or None,
             section_title=record.section_title,
             citation=f"《{record.policy_title}》{clause.marker}",
             clause_id=clause.id,
