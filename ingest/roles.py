@@ -8,6 +8,9 @@ Recognised forms (full- or half-width brackets and colons):
 - ``（X牵头，Y配合）``, ``（由X牵头，Y参与）``;
 - ``（X、Y负责）``, where the first unit leads once the document says 列第一位者为牵头单位 /
   排在第一位的部门为牵头部门 (the note holds for the rest of the document: 下同).
+
+One unit in charge leads: ``（X负责）``, ``（责任单位：X）`` and ``（负责部门：X）`` naming a single unit
+make it lead; several units named so, with no lead marked, all share.
 """
 
 from __future__ import annotations
@@ -34,6 +37,10 @@ RESPONSIBLE_KEYS = (
     "实施单位",
     "实施主体",
     "责任主体",
+)
+# Keys naming the units in charge of a clause (not partners): one unit named so leads it.
+IN_CHARGE_KEYS = frozenset(
+    {"责任单位", "责任部门", "负责部门", "负责单位", "实施单位", "实施主体", "责任主体"}
 )
 _KEY_ALTERNATION = "|".join(sorted(LEAD_KEYS + RESPONSIBLE_KEYS, key=len, reverse=True))
 _KEY = re.compile(rf"({_KEY_ALTERNATION})\s*[:：]\s*")
@@ -123,8 +130,8 @@ class AnnotationReader:
         units = _units_only(match.group("units"))
         if not units:
             return None
-        if self.first_listed_leads:
-            return units[:1], units[1:]
+        if self.first_listed_leads or len(units) == 1:
+            return units[:1], units[1:]  # the first-listed unit leads; one unit in charge leads
         return [], units
 
     def _keyed(self, text: str) -> tuple[list[UnitName], list[UnitName]] | None:
@@ -133,6 +140,7 @@ class AnnotationReader:
             return None
         leads: list[UnitName] = []
         responsible: list[UnitName] = []
+        in_charge = all(m.group(1) in IN_CHARGE_KEYS for m in matches)
         for i, match in enumerate(matches):
             end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
             value = text[match.end() : end]
@@ -147,6 +155,8 @@ class AnnotationReader:
             target.extend(units)
         if not leads and not responsible:
             return None
+        if not leads and in_charge and len(responsible) == 1:
+            return responsible, []  # one unit in charge (责任单位：X, 负责部门：X) leads
         lead_names = {u.name for u in leads}
         return leads, [u for u in responsible if u.name not in lead_names]
 
