@@ -147,6 +147,8 @@ def _cell_per_line_table(lines: list[str], start: int) -> Table | None:
         i += 1
     if len(columns) < 3 or not _ROLE_COLUMNS & set(columns):
         return None
+    if i < len(lines) and lines[i].strip() != "1" and _ROW_TOKEN.match(lines[i].strip()):
+        return _token_table(lines, start, i, columns)
     rows: list[TableRow] = []
     expected = 1
     previous_task = ""
@@ -179,6 +181,86 @@ def _cell_per_line_table(lines: list[str], start: int) -> Table | None:
         return None
     first, name, title = _table_heading(lines, start)
     return Table(first, i, name, title, rows)
+
+
+# Rows numbered （一）（二）… under group rows (— or 二 followed by the group's title), as a .docx
+# task table with merged 序号 and 工作任务 cells comes out one cell per line.
+_ROW_TOKEN = re.compile(
+    r"^(?:[（(][一二三四五六七八九十百]+[)）]|[一二三四五六七八九十百]+|—|-|－)$"
+)
+_CONTENT_ROW = re.compile(r"^[（(]([一二三四五六七八九十百]+)[)）]$")
+_EMPTY_CELL = re.compile(r"^(?:——|—|-|－|/|无)$")
+
+
+def _token_table(lines: list[str], start: int, i: int, columns: list[str]) -> Table | None:
+    """A table whose rows are numbered （一）… in groups; a merged task cell's further rows
+    (content, lead, partners again, no number) belong to the same task and number."""
+    if not {"task", "content", "lead"} <= set(columns):
+        return None
+    rows: list[TableRow] = []
+    while i < len(lines):
+        i = _past_repeated_header(lines, i, columns)
+        if i >= len(lines) or _ATTACHMENT.match(lines[i]):
+            break
+        token = lines[i].strip()
+        if not _ROW_TOKEN.match(token):
+            break
+        j = i + 1
+        cells: list[str] = []
+        while j < len(lines):
+            line = lines[j].strip()
+            if _ROW_TOKEN.match(line) or _ATTACHMENT.match(line) or _header_word(line) == "number":
+                break
+            cells.append(line)
+            j += 1
+        content_row = _CONTENT_ROW.match(token)
+        if content_row and len(cells) >= 3:
+            rows.extend(_merged_rows(content_row.group(1), cells, "responsible" in columns))
+        elif not content_row and len(cells) > 1:
+            break  # not a group row (a group row holds its title only): the table has ended
+        i = j
+    if not rows:
+        return None
+    first, name, title = _table_heading(lines, start)
+    return Table(first, i, name, title, rows)
+
+
+def _merged_rows(number: str, cells: list[str], partners: bool) -> list[TableRow]:
+    """The task cell, then (content, lead[, partners]) once per merged row."""
+    task, rest = cells[0], _join_wrapped_units(cells[1:])
+    width = 3 if partners else 2
+    rows = []
+    for k in range(0, len(rest) - width + 1, width):
+        content, lead = rest[k], rest[k + 1]
+        responsible = rest[k + 2] if partners else ""
+        rows.append(
+            TableRow(
+                number=number,
+                task=task,
+                content=content,
+                lead="" if _EMPTY_CELL.match(lead) else lead.rstrip("、，,"),
+                responsible="" if _EMPTY_CELL.match(responsible) else responsible.rstrip("、，,"),
+                deadline="",
+            )
+        )
+    return rows
+
+
+def _join_wrapped_units(cells: list[str]) -> list[str]:
+    """Join a unit name wrapped onto a second line (区土方工作 / 专班) back into one cell."""
+    joined: list[str] = []
+    for cell in cells:
+        if (
+            joined
+            and not looks_like_unit_list(joined[-1])
+            and not _EMPTY_CELL.match(joined[-1])
+            and len(joined[-1]) <= 10
+            and looks_like_unit_list(joined[-1] + cell)
+        ):
+            joined[-1] += cell
+        else:
+            joined.append(cell)
+    return joined
 
 
 def _past_repeated_header(lines: list[str], i: int, columns: list[str]) -> int:

@@ -19,7 +19,7 @@ from policykg.ingest.model import Level, UnitKind
 _UNIT_SUFFIX = re.compile(
     r"(?:局|委|委员会|办|办公室|厅|部|署|总局|政府|管委会|党工委|单位|部门|机关|中心|院|所|会|联|协|中央|行|"
     r"支行|分行|司|公司|集团|社|总社|街道|办事处|镇|乡|乡镇|街镇|队|站|处|科|组|馆|校|学校|"
-    r"分局|银行|企业|机构|法院|检察院|区|县|市|省|州|盟|旗|企业|小组|协会|商会|工作组|成员单位)$"
+    r"分局|银行|企业|机构|法院|检察院|区|县|市|省|州|盟|旗|企业|小组|协会|商会|工作组|专班|成员单位)$"
 )
 
 # Generic unit types that take the qualifier of the unit listed before them:

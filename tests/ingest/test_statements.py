@@ -179,3 +179,46 @@ def test_a_table_goes_on_after_a_repeated_header() -> None:
     # A 责任单位 column with one unit: the unit in charge leads; several share.
     assert rows[2].lead_units == ("区交通委",) and not rows[2].responsible_units
     assert rows[1].responsible_units == ("区规划资源局", "区水务局") and not rows[1].lead_units
+
+
+MERGED_TABLE = """关于加强建筑垃圾管理的实施意见
+一、主要任务
+（一）推动源头减量。做好土方平衡。
+附件
+任务职责分工表
+序号
+工作任务
+主要工作内容
+牵头单位
+配合单位
+—
+构建产消平衡的处置体系
+（一）
+推动源头减量
+在项目规划、立项、设计文件中，增加工程土方消纳平衡内容。
+区规划资源局
+区水务局、区绿化市容局
+（二）
+提升消纳处置能力
+梳理评估本区出土项目和综合利用潜力一张图。
+区土方工作
+专班
+区绿化市容局、属地街镇
+开展建筑垃圾消纳场所备案工作。
+区绿化市容局
+——
+"""
+
+
+def test_a_table_numbered_in_groups_keeps_each_merged_row() -> None:
+    """Rows （一）（二） under a group row; the second task spans two content rows."""
+    policy = parse_document(RawDocument("merged.txt", DocumentFormat.TEXT, MERGED_TABLE))
+    rows = [c for c in policy.clauses if c.role_sources and c.role_sources[0].source == "table"]
+    assert [(c.number, c.lead_units) for c in rows] == [
+        ("一", ("区规划资源局",)),
+        ("二", ("区土方工作专班",)),  # the name wrapped onto two lines is joined
+        ("二", ("区绿化市容局",)),
+    ]
+    assert rows[0].responsible_units == ("区水务局", "区绿化市容局")
+    assert rows[2].responsible_units == ()  # —— is an empty cell
+    assert all(c.text.startswith("推动源头减量") or "提升消纳处置能力" in c.text for c in rows)
