@@ -222,13 +222,16 @@ def _read_roles(outline: Outline, *, regulation: bool = False) -> list[_FoundRol
             roles.add(False, annotation.responsible, RoleSource.ANNOTATION, span)
         if roles.evidence:
             continue
-        if draft.owner:
-            owner = split_unit_list(draft.owner)[:1]
+        if draft.owners:
+            # One unit heading its duties leads them (shares a duty that only assists); several
+            # units heading one section share its duties.
+            owners = [u for name in draft.owners for u in split_unit_list(name)[:1]]
             assists = bool(_ASSISTS.match(draft.text.strip()))
-            roles.add(not assists, owner, RoleSource.SECTION, draft.owner)
+            heading = "、".join(draft.owners)
+            roles.add(len(owners) == 1 and not assists, owners, RoleSource.SECTION, heading)
         article = regulation and _ARTICLE_LABEL.match(draft.label)
         source = RoleSource.REGULATION if article else RoleSource.PROSE
-        for statement in read_statements(draft.text):
+        for statement in read_statements(draft.text, owner=bool(draft.owners)):
             roles.add(True, statement.leads, source, statement.sentence)
             roles.add(False, statement.responsible, source, statement.sentence)
     return found

@@ -26,6 +26,9 @@ from policykg.ingest.units import (
 
 _SENTENCE = re.compile(r"[^。；;！？!?\n]+")
 _CLAUSE_BREAK = re.compile(r"[，,：:]")
+_LIST_MARKER = re.compile(
+    r"^(?:\d{1,3}[.．、]|[（(]\d{1,3}[)）]|[（(][一二三四五六七八九十]+[)）])"
+)
 _KEYWORD = re.compile(
     r"会同|牵头|(?:按照|按|依照|根据)(?:各自|各自的)?(?:职责|职能)(?:分工)?|配合|协助|负责(?!人)"
 )
@@ -65,20 +68,26 @@ class Statement:
     sentence: str
 
 
-def read_statements(text: str) -> list[Statement]:
-    """Every role statement in ``text``, sentence by sentence, in order."""
+def read_statements(text: str, *, owner: bool = False) -> list[Statement]:
+    """Every role statement in ``text``, sentence by sentence, in order.
+
+    Args:
+        text: A clause's text.
+        owner: The clause is a duty of the unit heading its section, the implicit subject of a
+            sentence that begins with 牵头 (牵头Y、Z…: Y and Z share).
+    """
     if not _KEYWORD.search(text):
         return []  # most clauses state no role: one scan and done
     found = []
     for match in _SENTENCE.finditer(text):
         sentence = match.group(0).strip()
-        statement = _read_sentence(sentence)
+        statement = _read_sentence(sentence, owner=owner)
         if statement is not None:
             found.append(statement)
     return found
 
 
-def _read_sentence(sentence: str) -> Statement | None:
+def _read_sentence(sentence: str, *, owner: bool = False) -> Statement | None:
     leads: list[UnitName] = []
     responsible: list[UnitName] = []
     coordinated = False  # a 牵头 or 会同 named who leads: later 负责 subjects share
@@ -98,7 +107,7 @@ def _read_sentence(sentence: str) -> Statement | None:
             position = keyword.end()
             continue
         if word == "牵头":
-            if subject:
+            if subject or (owner and not sentence[position : keyword.start()].strip()):
                 leads.extend(subject)
                 responsible.extend(_units_at_start(rest))  # X牵头Y、Z…: Y and Z are coordinated
                 coordinated = True
@@ -124,6 +133,7 @@ def _subject(before: str) -> list[UnitName]:
     tail = _CLAUSE_BREAK.split(before)[-1].strip()
     if "由" in tail:
         tail = tail.rsplit("由", 1)[1]  # 其余单位的推进由街镇负责: the subject follows 由
+    tail = _LIST_MARKER.sub("", tail)  # 1.提篮桥街道办事处负责…: the item's number is no name
     tail = _LEADING.sub("", tail)
     tail = _TRAILING.sub("", tail)
     if len(tail) < 2 or not _SUBJECT_CHARS.match(tail.replace("（", "").replace("）", "")):

@@ -149,7 +149,7 @@ class ClauseDraft:
     path: tuple[str, ...]
     section_index: int | None
     roles: TableRow | None = None
-    owner: str = ""  # the unit heading the duty section the clause is in (（一）区交通委)
+    owners: tuple[str, ...] = ()  # the unit(s) heading the clause's duty section (（一）区交通委)
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,11 +465,11 @@ def _select_clauses(root: Node) -> Outline:
         body = ([first_paragraph] if first_paragraph else []) + node.body
         prefix = (f"p{node.part}",) if node.part else ()
         section_path = (*prefix, node.number)
-        owner = duty_heading_unit(node.heading, node.kind)
+        owners = duty_heading_units(node.heading, node.kind)
         if node.children:
             sections.append(SectionDraft(node.number, title, node.part, "\n".join(body)))
             for child in node.children:
-                clauses.extend(_emit(child, section_path, index, owner))
+                clauses.extend(_emit(child, section_path, index, owners))
         elif not node.body:
             # A section that is one item of text (一、凡国旗和区旗同时升挂…。): a clause itself.
             sections.append(SectionDraft(node.number, title, node.part, ""))
@@ -493,58 +493,71 @@ def _join_annotation_lines(paragraphs: list[str]) -> list[str]:
 
 
 def _emit(
-    node: Node, parent_path: tuple[str, ...], section_index: int, owner: str = ""
+    node: Node, parent_path: tuple[str, ...], section_index: int, owners: tuple[str, ...] = ()
 ) -> Iterator[ClauseDraft]:
     path = (*parent_path, node.number)
     heading_only = _is_heading_only(node)
-    heading_unit = duty_heading_unit(node.heading, node.kind)
+    heading_units = duty_heading_units(node.heading, node.kind)
     if not node.children:
-        yield _clause(node, node.own_text, path, section_index, heading_unit or owner)
+        yield _clause(node, node.own_text, path, section_index, heading_units or owners)
         return
-    if heading_unit and (heading_only or node.heading == heading_unit):
+    if heading_units and (
+        heading_only
+        or _ALIAS_AFTER.sub("", node.heading.strip()) == "、".join(heading_units)
+        or (len(heading_units) == 1 and node.heading.strip().startswith(heading_units[0]))
+    ):
         # A duty section headed by a unit (（一）区交通委): its numbered duties are its clauses.
         for child in node.children:
-            yield from _emit(child, path, section_index, heading_unit)
+            yield from _emit(child, path, section_index, heading_units)
         return
     if heading_only or any(_carries_annotation(d) for d in _descendants(node)):
         # Children carry the assigned work: they are the clauses. The item itself is one too
         # only when it is assigned work of its own; otherwise it is a group heading.
         if not heading_only and _carries_annotation(node):
-            yield _clause(node, node.own_text, path, section_index, owner)
+            yield _clause(node, node.own_text, path, section_index, owners)
         for child in node.children:
-            yield from _emit(child, path, section_index, owner)
+            yield from _emit(child, path, section_index, owners)
         return
-    yield _clause(node, node.full_text(), path, section_index, heading_unit or owner)
+    yield _clause(node, node.full_text(), path, section_index, heading_units or owners)
 
 
-_DUTY_HEADING = re.compile(r"^(?P<unit>[^，,。；;：:（）()]{2,40}?)(?:[。：:]|$)")
-# A duty section is headed by a government body: a place or 各 before it, a body's ending after.
+_DUTY_HEADING = re.compile(r"^(?P<unit>[^，,。；;：:]{2,60}?)(?:[。：:]|$)")
+# A duty section is headed by government bodies: a body's ending (局, 委, 办, 管委会, 街道办事处,
+# 部门 …), usually after a place (区交通委, 各街镇), never a task (加强…, 打造…中心).
 _DUTY_UNIT = re.compile(
-    r"^(?:各|国家|中共)?[\u4e00-\u9fff]{0,14}?(?:区|县|市|省|州|旗|盟|镇|乡|街道)"
-    r"[\u4e00-\u9fff]{0,20}(?:局|委|委员会|办|办公室|厅|署|管委会|中心|人民政府|政府|办事处|街道|镇|乡|"
-    r"支队|大队|分局|总局|专班|领导小组|工作组)$"
+    r"^(?:各|国家|中共)?[\u4e00-\u9fff]{0,24}?(?:局|委|委员会|办|办公室|厅|署|管委会|中心|人民政府|"
+    r"政府|办事处|街道|街镇|镇|乡|支队|大队|分局|总局|专班|领导小组|工作组|部门|经开区|开发区|高新区)$"
 )
+_TASK_WORDS = re.compile(
+    r"^(?:有关|相关|其他|聚力|打造|加强|推进|完善|建立|健全|强化|提升|开展|实施|深化|推动|促进|优化|"
+    r"落实|构建|做好|加快|发挥|培育|支持|鼓励|严把|严格|全面|积极|大力|坚持|统筹|创新|成立|关于|努力|"
+    r"设立|组建|形成|争创|建设(?![管局委部厅主])|营造|巩固|着力|切实|深入|进一步)|(?:格局|布局|大局)$"
+)
+_ALIAS_AFTER = re.compile(r"[（(][^（）()]{1,10}[)）]$")
 _DUTY_KINDS = (None, MarkerKind.SECTION, MarkerKind.PAREN_CN, MarkerKind.NUMBER)
 
 
-def duty_heading_unit(heading: str, kind: MarkerKind | None = None) -> str:
-    """The unit a duty-section heading names (``区交通委``, ``区房管局。负责…``), else ``""``.
+def duty_heading_units(heading: str, kind: MarkerKind | None = None) -> tuple[str, ...]:
+    """The units a duty-section heading names (``区交通委``; ``区房管局。负责…``; ``区建管委、区交通委等
+    建设主管部门``), else ``()``.
 
     Only a heading numbered 一、, （一） or 1. heads a duty section (a chapter or an article of a
-    regulation does not), and only a government body does: a place or 各 before, a body's
-    ending (局, 委, 办, 管委会, 街道办事处 …) after.
+    regulation does not), and only government bodies do.
     """
     if kind not in _DUTY_KINDS:
-        return ""
+        return ()
     match = _DUTY_HEADING.match(heading.strip())
     if not match:
-        return ""
-    name = match.group("unit").strip()
-    if not _DUTY_UNIT.match(name) or not looks_like_unit_list(name):
-        return ""
-    if re.search(r"[、和及与]", name) or len(split_unit_list(name)) != 1:
-        return ""  # several units in one heading: each shares, not handled as one owner
-    return name
+        return ()
+    name = _ALIAS_AFTER.sub("", match.group("unit").strip())  # 区公安分局（交管）
+    if re.search(r"[（）()]", name) or not looks_like_unit_list(name):
+        return ()
+    # 区建管委、区房管局等建设主管部门: the group named after 等 is one more heading unit.
+    name = re.sub(r"等(?=[\u4e00-\u9fff]{2,}(?:部门|单位)$)", "、", name)
+    units = [u.name for u in split_unit_list(name)]
+    if not units or any(_TASK_WORDS.match(u) or not _DUTY_UNIT.match(u) for u in units):
+        return ()
+    return tuple(units)
 
 
 def _descendants(node: Node) -> Iterator[Node]:
@@ -590,7 +603,11 @@ def clause_title(text: str, limit: int = 50) -> str:
 
 
 def _clause(
-    node: Node, text: str, path: tuple[str, ...], section_index: int, owner: str = ""
+    node: Node,
+    text: str,
+    path: tuple[str, ...],
+    section_index: int,
+    owners: tuple[str, ...] = (),
 ) -> ClauseDraft:
     return ClauseDraft(
         number=node.number,
@@ -599,7 +616,7 @@ def _clause(
         text=text,
         path=path,
         section_index=section_index,
-        owner=owner,
+        owners=owners,
     )
 
 

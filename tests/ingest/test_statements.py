@@ -8,7 +8,7 @@ from policykg.ingest.model import RoleSource
 from policykg.ingest.parser import parse_document
 from policykg.ingest.readers import DocumentFormat, RawDocument
 from policykg.ingest.statements import read_statements
-from policykg.ingest.structure import duty_heading_unit
+from policykg.ingest.structure import duty_heading_units
 
 
 def roles(text: str) -> tuple[list[str], list[str]]:
@@ -85,22 +85,36 @@ def test_a_sentence_gives_the_roles_it_states(
 
 
 @pytest.mark.parametrize(
-    ("heading", "unit"),
+    ("heading", "units"),
     [
-        ("区交通委", "区交通委"),
-        ("区房管局。负责本区历史风貌区内房屋的安全管理", "区房管局"),
-        ("区建管委、区交通委、区水务局等建设主管部门", ""),  # several units: no single owner
-        ("物业服务企业", ""),
-        ("加强组织领导", ""),
+        ("区交通委", ("区交通委",)),
+        ("区房管局。负责本区历史风貌区内房屋的安全管理", ("区房管局",)),
+        ("虹口区绿化和市容管理局", ("虹口区绿化和市容管理局",)),  # 和 inside a name
+        ("区公安分局（交管）", ("区公安分局",)),  # an alias after the name
+        ("城管执法部门", ("城管执法部门",)),
+        # Several units head one section: each of them (they share its duties).
+        (
+            "区建管委、区交通委、区水务局、区房管局等建设主管部门",
+            ("区建管委", "区交通委", "区水务局", "区房管局", "建设主管部门"),
+        ),
+        ("各街镇、经开区", ("各街镇", "经开区")),
+        ("物业服务企业", ()),
+        ("加强组织领导", ()),
+        ("聚力打造区域科技创新中心", ()),  # a task, though it ends as a body's name does
+        ("建设多元办学格局", ()),
+        ("成立联合采购办公室", ()),
+        ("关于仲裁委员会", ()),
+        ("努力建设人民满意的服务型政府", ()),
         # Headings of regulations' chapters and articles in the bulk set: not units.
-        ("其他规定", ""),
-        ("会议的举行", ""),
-        ("本条例自公布之日起施行", ""),
-        ("组织机构", ""),
+        ("其他规定", ()),
+        ("会议的举行", ()),
+        ("本条例自公布之日起施行", ()),
+        ("组织机构", ()),
+        ("有关部门", ()),
     ],
 )
-def test_a_duty_section_heading_names_its_unit(heading: str, unit: str) -> None:
-    assert duty_heading_unit(heading) == unit
+def test_a_duty_section_heading_names_its_units(heading: str, units: tuple[str, ...]) -> None:
+    assert duty_heading_units(heading) == units
 
 
 DUTIES = """关于加强停车管理的实施意见
