@@ -3,7 +3,7 @@
 Forms (the role belongs to the clause the sentence is in):
 
 - ``由X牵头，Y配合`` / ``X牵头，Y参与`` / ``X牵头Y、Z…`` (Y, Z coordinated): X leads, Y and Z share;
-- ``X会同Y负责…`` / ``X会同Y做好…``: X leads, Y shares;
+- ``X会同Y负责…`` / ``X会同Y做好…`` / ``X联合Y…``: X leads, Y shares;
 - ``X负责…`` / ``X主管部门负责…``: one unit in charge leads; several units with no lead marked
   (``X、Y负责…``) all share;
 - ``X配合…`` / ``X协助…`` / ``X按照各自职责…``: X shares.
@@ -26,15 +26,16 @@ from policykg.ingest.units import (
 
 _SENTENCE = re.compile(r"[^。；;！？!?\n]+")
 _CLAUSE_BREAK = re.compile(r"[，,：:]")
+_DEFINES = re.compile(r"^(.{2,30}?)是.{0,30}(?:主管部门|管理部门|部门|机关|机构)$")
 _LIST_MARKER = re.compile(
     r"^(?:\d{1,3}[.．、]|[（(]\d{1,3}[)）]|[（(][一二三四五六七八九十]+[)）])"
 )
 _KEYWORD = re.compile(
-    r"会同|牵头|(?:按照|按|依照|根据)(?:各自|各自的)?(?:职责|职能)(?:分工)?|配合|协助|负责(?!人)"
+    r"会同|联合|牵头|(?:按照|按|依照|根据)(?:各自|各自的)?(?:职责|职能)(?:分工)?|配合|协助|负责(?!人)"
 )
 # Words before a subject that are not part of it, and adverbs between it and its verb.
 _LEADING = re.compile(
-    r"^(?:并由|应当由|另由|均由|统一由|由|其中|同时|此外|另外|对此|为此|要求|明确|鼓励|支持|本市|本区|本县|我区|我县|我市)+"
+    r"^(?:并由|应当由|另由|均由|统一由|由|经|其中|同时|此外|另外|对此|为此|要求|明确|鼓励|支持|本市|本区|本县|我区|我县|我市)+"
 )
 _TRAILING = re.compile(
     r"(?:应当|应|要|须|必须|依法|具体|统一|共同|分别|主要|还|也|进一步|积极|切实|负责|"
@@ -98,7 +99,7 @@ def _read_sentence(sentence: str, *, owner: bool = False) -> Statement | None:
         word = keyword.group(0)
         subject = _subject(sentence[position : keyword.start()])
         rest = sentence[keyword.end() :]
-        if word == "会同":
+        if word in ("会同", "联合"):
             partners = _units_at_start(rest)
             if subject:
                 leads.extend(subject)
@@ -130,10 +131,19 @@ def _read_sentence(sentence: str, *, owner: bool = False) -> Statement | None:
 
 def _subject(before: str) -> list[UnitName]:
     """The units right before a role word: after the last comma, without 由 and adverbs."""
-    tail = _CLAUSE_BREAK.split(before)[-1].strip()
+    chunks = _CLAUSE_BREAK.split(before)
+    tail = chunks[-1].strip()
+    if not tail and len(chunks) > 1:
+        # X是本市…主管部门，负责…: the body the sentence defines is the subject.
+        defined = _DEFINES.match(chunks[-2].strip())
+        tail = defined.group(1) if defined else ""
     if "由" in tail:
         tail = tail.rsplit("由", 1)[1]  # 其余单位的推进由街镇负责: the subject follows 由
     tail = _LIST_MARKER.sub("", tail)  # 1.提篮桥街道办事处负责…: the item's number is no name
+    if "的" in tail:
+        tail = tail.rsplit("的", 1)[
+            1
+        ]  # 城市轨道交通沿线的县（市、区）人民政府: the body, not where
     tail = _LEADING.sub("", tail)
     tail = _TRAILING.sub("", tail)
     if len(tail) < 2 or not _SUBJECT_CHARS.match(tail.replace("（", "").replace("）", "")):

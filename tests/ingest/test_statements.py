@@ -60,6 +60,16 @@ def roles(text: str) -> tuple[list[str], list[str]]:
             [],
             ["自治县发展改革部门", "自治县水利部门", "自治县气象部门"],
         ),
+        # X是…主管部门，负责…: the body the sentence defines; 经X会同Y审核: X leads; a place before
+        # 的 is not part of the name; 联合 reads as 会同 (嘉定, 洛阳, 青浦 formats).
+        (
+            "市交通运输主管部门是城市轨道交通行业主管部门，负责运营的监督管理工作。",
+            ["市交通运输主管部门"],
+            [],
+        ),
+        ("经市交通运输主管部门会同市财政局审核。", ["市交通运输主管部门"], ["市财政局"]),
+        ("城市轨道交通沿线的县人民政府应当协助做好相关工作。", [], ["县人民政府"]),
+        ("区绿化市容局联合区城管执法局开展执法检查。", ["区绿化市容局"], ["区城管执法局"]),
         # Kinds of error the hand check of the bulk set found: a partner glued to the verb after
         # it, a 市 that begins 市场监管, an ending doubled, two bodies joined by 或者.
         ("由县级以上宗教事务部门会同有关部门责令改正。", ["县级以上宗教事务部门"], ["有关部门"]),
