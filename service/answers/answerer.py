@@ -135,6 +135,10 @@ class Answerer:
             routed.intent
         )
         units = _dedupe(routed.units)
+        if not units:
+            # The unit named exists, but not in the jurisdiction the question was limited to.
+            named = routed.mentions[0].text if routed.mentions else ""
+            return self._not_found(question, routed, what="unit", name=named)
         per_unit: list[tuple[Unit, list[CitedClause]]] = []
         topic = topic_query(routed.topic)
         for unit in units:

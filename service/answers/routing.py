@@ -183,7 +183,11 @@ class UnitCatalogue:
         tails: dict[str, set[str]] = defaultdict(set)
         for unit in self.units:
             if unit.kind is UnitKind.PLACEHOLDER:
-                continue  # 有关部门, 各区: not something a question asks about
+                # 有关部门, 各区: too generic to be what a question asks about; a placeholder that
+                # names a kind of body (有关乡镇政府, 各街道办事处) can be asked about by its name.
+                if len(unit.name) >= _PLACEHOLDER_ASKED:
+                    by_name[unit.name].append(unit)
+                continue
             by_name[unit.name].append(unit)
             for alias in unit.aliases:
                 if len(alias) >= 3:
@@ -250,6 +254,10 @@ class UnitCatalogue:
                     UnitMention(phrase, ordered, ambiguous=len({u.name for u in ordered}) > 1)
                 )
         return mentions
+
+
+_PLACEHOLDER_ASKED = 5
+"""Placeholders this long or longer are named in questions as units (有关乡镇政府, not 有关部门)."""
 
 
 def _strip_level(name: str) -> str:

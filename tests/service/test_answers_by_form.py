@@ -1,0 +1,145 @@
+"""Unit questions answered from roles stated in every form: task tables, duty sections, prose,
+regulations, each with its source and the clause's deadline.
+
+The store holds the twelve documents of tests/fixtures/formats; what an answer must cite comes
+from their gold files (written by reading the documents): for each document and each form it
+uses, the unit given most roles in that form is asked about.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+
+from benchmarks.retrieval import resolve_gold
+from policykg.ingest.model import Policy
+from policykg.service.core import PolicyService
+from tests.conftest import FIXTURES
+from tests.helpers import hashing_workspace
+
+GOLD = sorted((FIXTURES / "gold").glob("formats_*.json"))
+FORMS = ("table", "section", "prose", "regulation")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One unit of one document, asked about; its gold clauses in one form."""
+
+    gold: str
+    form: str
+    unit: str
+    clauses: tuple[dict[str, str], ...]  # gold references (fixture, number, text_start, role)
+    deadlines: tuple[str, ...]  # the gold deadline of each clause ("" for none)
+
+
+def _cases() -> list[Case]:
+    cases = []
+    for path in GOLD:
+        gold = json.loads(path.read_text(encoding="utf-8"))
+        for form in FORMS:
+            counts = Counter(
+                unit
+                for clause in gold["clauses"]
+                for unit, source in clause.get("sources", {}).items()
+                if source == form and not _generic(unit)
+            )
+            if not counts:
+                continue
+            unit = counts.most_common(1)[0][0]
+            chosen = [
+                clause for clause in gold["clauses"] if clause.get("sources", {}).get(unit) == form
+            ]
+            refs = tuple(
+                {
+                    "fixture": gold["fixture"],
+                    "number": c["number"],
+                    "text_start": c["text_start"],
+                    "role": "lead" if unit in c["lead_units"] else "responsible",
+                }
+                for c in chosen
+            )
+            cases.append(
+                Case(path.stem, form, unit, refs, tuple(c.get("deadline") or "" for c in chosen))
+            )
+    return cases
+
+
+def _generic(unit: str) -> bool:
+    """有关部门, 相关单位: too generic to ask about (questions name a body)."""
+    return len(unit) < 5 and unit.startswith(("有关", "相关", "其他", "各"))
+
+
+CASES = _cases()
+# Cases below the recall asked of them today (strict: a fix makes the test fail until the mark
+# goes), each with what is missing.
+SHORT = {
+    ("formats_001", "prose"): "各相关行业管理部门 (按职责…, 会同 partners) is not read as one unit",
+    ("formats_005", "regulation"): "the 第四条 list of departments with 与 and 行政主管部门 forms",
+    ("formats_013", "prose"): "X要… and X对…进行… sentences, which the gold counts",
+}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[PolicyService, list[Policy]]:
+    workspace = hashing_workspace(tmp_path_factory.mktemp("forms") / "data")
+    report = workspace.ingest_paths([FIXTURES / "formats"])
+    assert len(report.added) == len(list((FIXTURES / "formats").glob("*.txt")))
+    policies = [
+        p for i in sorted(workspace.graph.policy_ids()) if (p := workspace.graph.get_policy(i))
+    ]
+    return PolicyService(workspace), policies
+
+
+def test_every_form_is_asked_about() -> None:
+    assert {c.form for c in CASES} == set(FORMS)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(
+            c,
+            id=f"{c.gold}-{c.form}",
+            marks=[pytest.mark.xfail(strict=True, reason=SHORT[(c.gold, c.form)])]
+            if (c.gold, c.form) in SHORT
+            else [],
+        )
+        for c in CASES
+    ],
+)
+def test_a_unit_question_cites_the_clauses_each_form_gives_it(
+    store: tuple[PolicyService, list[Policy]], case: Case
+) -> None:
+    service, policies = store
+    policy = next(p for p in policies if p.source == case.clauses[0]["fixture"])
+    answer = service.ask(f"{case.unit}负责什么？", jurisdiction=policy.jurisdiction.name)
+    expected = {resolve_gold(policies, ref): ref for ref in case.clauses}
+    assert None not in expected, "a gold reference resolves to no clause"
+    cited = {c.clause_id: c for c in answer.clauses}
+    found = [cid for cid in expected if cid in cited]
+    # Most of the unit's clauses in this form, each with the role and source the form gives.
+    assert len(found) >= 0.8 * len(expected), (answer.intent, answer.answer[:200])
+    for cid in found:
+        clause = cited[cid]
+        assert clause.role == expected[cid]["role"]
+        assert clause.role_sources.get(case.unit) == case.form
+    for cid, deadline in zip(expected, case.deadlines, strict=True):
+        if deadline and cid in cited:
+            got = cited[cid].deadline or ""
+            assert deadline in got or (got and got in deadline), (deadline, got)
+
+
+def test_a_unit_not_in_the_jurisdiction_asked_is_not_found_in_words(
+    store: tuple[PolicyService, list[Policy]],
+) -> None:
+    service, _ = store
+    places = [j.name for j in service.jurisdictions().jurisdictions]
+    assert "上海市虹口区" in places and "上海市松江区" in places
+    assert service.ask(
+        "各街道办事处负责什么？", "上海市虹口区"
+    ).found  # a placeholder, asked by name
+    answer = service.ask("区房管局负责什么？", "上海市松江区")  # 区房管局 is 虹口's here
+    assert not answer.found and answer.answer.startswith("未找到")
