@@ -17,6 +17,7 @@ from policykg.api.factory import open_service
 from policykg.api.settings import Settings
 from policykg.ingest.errors import InvalidRequestError, PolicyKGError
 from policykg.ingest.pipeline import ParseResult, scan_documents
+from policykg.ingest.storage import atomic_write_bytes
 from policykg.service import contract
 from policykg.service.core import PolicyService
 from policykg.service.workspace import IngestReport
@@ -98,6 +99,14 @@ def ingest(
             "overrides what the documents say.",
         ),
     ] = None,
+    report_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Also write the ingest report, with what the parser made of each document "
+            "(clauses, roles by source, units, attachments, text kept, warnings), to this JSON file.",
+        ),
+    ] = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -137,8 +146,11 @@ def ingest(
         report = service.ingest_paths(
             paths, jurisdiction=jurisdiction, on_file=advance, on_stage=stage
         )
+    summary = _ingest_summary(report)
+    if report_file is not None:
+        atomic_write_bytes(report_file, summary.model_dump_json(indent=1).encode("utf-8"))
     if as_json:
-        _print_json(_ingest_summary(report))
+        _print_json(summary)
     else:
         _print_report(report, settings.data_dir)
     service.close()
@@ -156,7 +168,8 @@ def _ingest_summary(report: IngestReport) -> contract.IngestSummary:
         skipped=[contract.SkippedFile(file=f, reason=r) for f, r in report.skipped],
         undetermined_jurisdiction=report.undetermined,
         jurisdictions=dict(report.jurisdictions),
-        coverage={name: round(c.share, 4) for name, c in report.coverage.items()},
+        coverage={name: round(d.coverage.share, 4) for name, d in report.parsed.items()},
+        documents=[contract.DocumentReportOut.of(d) for d in report.parsed.values()],
     )
 
 
@@ -174,16 +187,22 @@ def _print_report(report: IngestReport, data_dir: Path) -> None:
         places = ", ".join(f"{n} ({c})" for n, c in report.jurisdictions.most_common(8))
         more = len(report.jurisdictions) - 8
         out.print(f"Jurisdictions: {places}" + (f" and {more} more" if more > 0 else ""))
-    if report.coverage:
-        characters = sum(c.characters for c in report.coverage.values())
-        kept = sum(c.kept for c in report.coverage.values())
-        name, lowest = min(report.coverage.items(), key=lambda item: item[1].share)
+    coverage = {name: d.coverage for name, d in report.parsed.items()}
+    if coverage:
+        characters = sum(c.characters for c in coverage.values())
+        kept = sum(c.kept for c in coverage.values())
+        name, lowest = min(coverage.items(), key=lambda item: item[1].share)
         line = f"Text kept: {kept / max(1, characters):.1%} of the documents' characters"
         if lowest.share < 1.0:
             line += f"; least: {name} {lowest.share:.1%}"
             if lowest.lost:
                 line += f" (not kept: “{lowest.lost[0][:30]}…”)"
         out.print(line + ".", highlight=False)
+    warned = [(name, d.warnings) for name, d in report.parsed.items() if d.warnings]
+    for name, warnings in warned[:10]:
+        out.print(f"[yellow]{name}[/]: " + "; ".join(warnings), highlight=False)
+    if len(warned) > 10:
+        out.print(f"… and {len(warned) - 10} more documents with warnings (--report lists all)")
     if report.undetermined:
         out.print(
             f"[yellow]{len(report.undetermined)} document(s) name no jurisdiction PolicyKG can tell[/]"

@@ -208,8 +208,11 @@ def parse_upload(
     jurisdiction: str | None = None,
     known_units: KnownUnits | None = None,
     limits: Limits | None = None,
-) -> Policy:
+) -> ParseResult:
     """Parse an uploaded document held in memory.
+
+    Returns:
+        The result, with the policy and how much of the text it keeps.
 
     Raises:
         IngestError: When it cannot be read or parsed.
@@ -218,4 +221,5 @@ def parse_upload(
     limits = limits or Limits()
     raw = read_bytes(data, name, max_bytes=limits.max_bytes, max_chars=limits.max_chars)
     policy = parse_document(raw, jurisdiction=jurisdiction, known_units=known_units)
-    return check_clauses(policy, limits, name)
+    policy = check_clauses(policy, limits, name)
+    return ParseResult(name, policy=policy, coverage=text_coverage(raw.text, policy))

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from policykg.graph.base import ClauseRecord, JurisdictionSummary, PolicySummary, UnitSummary
 from policykg.ingest.model import Policy
+from policykg.ingest.report import DocumentReport
 from policykg.service.answers.model import Answer, CitedClause
 
 ASK_EXAMPLE: dict[str, Any] = {
@@ -487,6 +488,9 @@ class IngestResponse(BaseModel):
     clauses: int
     replaced: list[str]
     unchanged: bool
+    report: DocumentReportOut | None = Field(
+        default=None, description="What the parser made of the document"
+    )
 
 
 class DeleteResponse(BaseModel):
@@ -566,6 +570,35 @@ class FileProblem(BaseModel):
     error: str
 
 
+class DocumentReportOut(BaseModel):
+    """What the parser made of one document."""
+
+    source: str
+    title: str
+    clauses: int
+    roles: dict[str, int] = Field(description="Unit roles per source (annotation, table, …)")
+    units: int
+    attachments: int = Field(description="Attachments read (附件, attached documents)")
+    coverage: float = Field(description="Share of the text's characters the policy keeps")
+    lost: list[str] = Field(description="The first lines the policy does not keep")
+    warnings: list[str] = Field(description="What a reader should check")
+
+    @classmethod
+    def of(cls, report: DocumentReport) -> Self:
+        """The report of one parsed document."""
+        return cls(
+            source=report.source,
+            title=report.title,
+            clauses=report.clauses,
+            roles=report.roles,
+            units=report.units,
+            attachments=report.attachments,
+            coverage=round(report.coverage.share, 4),
+            lost=list(report.coverage.lost),
+            warnings=list(report.warnings),
+        )
+
+
 class SkippedFile(BaseModel):
     """A file a folder held that is not a document PolicyKG reads."""
 
@@ -590,6 +623,9 @@ class IngestSummary(BaseModel):
         default={},
         description="Per document, the share of its text's characters the policy keeps "
         "(in clauses, the preamble, headings or metadata); under 1.0 means text was lost",
+    )
+    documents: list[DocumentReportOut] = Field(
+        default=[], description="What the parser made of each document"
     )
 
 

@@ -484,6 +484,7 @@ class PolicyService:
             clauses=len(policy.clauses),
             replaced=report.replaced,
             unchanged=bool(report.unchanged),
+            report=next((contract.DocumentReportOut.of(r) for r in report.parsed.values()), None),
         )
 
     def delete_policy(self, policy_id: str) -> contract.DeleteResponse:

@@ -22,11 +22,11 @@ from pathlib import Path
 
 from policykg.graph.base import ClauseRecord, GraphStore, WriteResult
 from policykg.graph.memory import MemoryGraphStore
-from policykg.ingest.coverage import Coverage
 from policykg.ingest.errors import IngestError, NotFoundError, StoreCorruptError, StoreError
 from policykg.ingest.model import Policy, Role
 from policykg.ingest.parser import KnownUnits
 from policykg.ingest.pipeline import Limits, ParseResult, parse_paths, parse_upload, scan_documents
+from policykg.ingest.report import DocumentReport, document_report
 from policykg.ingest.serialize import policy_to_dict
 from policykg.ingest.storage import atomic_write_json, fault_point, writable_dir
 from policykg.search.embeddings.base import Embedder
@@ -56,8 +56,8 @@ class IngestReport:
         jurisdictions: Policies added per jurisdiction.
         embedded: Clauses embedded now (cache misses); cached clauses are not counted.
         skipped: Files found in the folders that are not documents PolicyKG reads, with why.
-        coverage: Per file parsed, the share of its text the policy keeps, and the first lines
-            it does not (no text of a document may be lost: a share under 1 says where).
+        parsed: Per file parsed, what the parser made of it: clauses, roles by source,
+            units, attachments, the share of its text kept, warnings.
     """
 
     added: list[str] = field(default_factory=list)
@@ -69,7 +69,7 @@ class IngestReport:
     jurisdictions: Counter[str] = field(default_factory=Counter)
     embedded: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
-    coverage: dict[str, Coverage] = field(default_factory=dict)
+    parsed: dict[str, DocumentReport] = field(default_factory=dict)
 
     @property
     def documents(self) -> int:
@@ -351,7 +351,8 @@ class Workspace:
                     report.failed.append((result.source, result.error))
                     continue
                 if result.coverage is not None:
-                    report.coverage[result.policy.source or result.source] = result.coverage
+                    name = result.policy.source or result.source
+                    report.parsed[name] = document_report(name, result.policy, result.coverage)
                 batch.append((result.policy, Path(result.source)))
                 if len(batch) >= self.write_batch:
                     self._write(batch, report, progress, on_stage)
@@ -370,14 +371,17 @@ class Workspace:
         """
         with self._log.writer():
             self._begin_write()
-            policy = parse_upload(
+            result = parse_upload(
                 data,
                 filename,
                 jurisdiction=jurisdiction,
                 known_units=self.known_units(),
                 limits=self.limits,
             )
+            policy = result.policy
+            assert policy is not None and result.coverage is not None
             report = IngestReport()
+            report.parsed[filename] = document_report(filename, policy, result.coverage)
             self._write([(policy, None)], report, progress=False)
         return policy, report
 

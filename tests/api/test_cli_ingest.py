@@ -82,7 +82,14 @@ def test_reingest_changes_nothing_and_a_changed_file_replaces_its_old_version(
     data = tmp_path / "data"
     doc = tmp_path / "seed.txt"
     shutil.copy(SEED, doc)
-    first = json.loads(run("ingest", str(doc), "--data-dir", str(data), "--json").stdout)
+    report_file = tmp_path / "report.json"
+    first = json.loads(
+        run(
+            "ingest", str(doc), "--data-dir", str(data), "--json", "--report", str(report_file)
+        ).stdout
+    )
+    assert json.loads(report_file.read_text(encoding="utf-8")) == first
+    assert first["documents"][0]["roles"]["annotation"] > 0
     assert (first["added"], first["unchanged"]) == (1, 0)
     assert first["coverage"] == {"seed.txt": 1.0}  # every character of the seed is kept
     manifest = (data / "graph" / "manifest.json").read_bytes()

@@ -154,6 +154,9 @@ def test_upload_then_delete(client: httpx.Client) -> None:
     assert created.status_code == 201, created.text
     policy_id = created.json()["policy_id"]
     assert created.json()["clauses"] == 1
+    # What the parser made of it: roles by source, the text kept.
+    assert created.json()["report"]["roles"] == {"annotation": 2}
+    assert created.json()["report"]["coverage"] == 1.0
     again = upload(client, "数字经济.docx", document)
     assert again.json()["unchanged"] is True
     hits = client.get("/search", params={"q": "算力设施"}).json()["hits"]
