@@ -366,11 +366,22 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
         unit: Annotated[str | None, Query(max_length=100, description="Unit name or id")] = None,
         role: Literal["lead", "responsible"] | None = None,
         jurisdiction: Jurisdiction = None,
+        role_source: Annotated[
+            Literal["annotation", "table", "section", "prose", "regulation"] | None,
+            Query(description="Only roles read from this form (annotated roles only, say)"),
+        ] = None,
     ) -> schemas.SearchResponse:
         """Hybrid (BM25 + embeddings, fused) clause search with filters."""
         units = [unit] if unit else []
         return s.service.search(
-            q, k, mode=mode, policy_id=policy_id, units=units, role=role, jurisdiction=jurisdiction
+            q,
+            k,
+            mode=mode,
+            policy_id=policy_id,
+            units=units,
+            role=role,
+            jurisdiction=jurisdiction,
+            role_source=role_source,
         )
 
     @app.get("/units", response_model=schemas.UnitPage, tags=["graph"])

@@ -483,6 +483,13 @@ def search(
             help="lead or responsible: only clauses where the --unit (any unit without one) has it."
         ),
     ] = None,
+    role_source: Annotated[
+        str | None,
+        typer.Option(
+            "--role-source",
+            help="Only roles read from this form: annotation, table, section, prose or regulation.",
+        ),
+    ] = None,
     jurisdiction: JurisdictionOption = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
@@ -492,6 +499,10 @@ def search(
         _usage(f"--mode must be hybrid, bm25 or dense, not {mode!r}")
     if role not in (None, "lead", "responsible"):
         _usage(f"--role must be lead or responsible, not {role!r}")
+    if role_source not in (None, "annotation", "table", "section", "prose", "regulation"):
+        _usage(
+            f"--role-source must be annotation, table, section, prose or regulation, not {role_source!r}"
+        )
     found = _open(settings_for(data_dir)).search(
         query,
         k,
@@ -500,6 +511,7 @@ def search(
         units=unit or [],
         role=role,  # type: ignore[arg-type]  # checked above
         jurisdiction=jurisdiction,
+        role_source=role_source,  # type: ignore[arg-type]  # checked above
     )
     if as_json:
         _print_json(found)

@@ -85,6 +85,14 @@ JurisdictionFilter = Annotated[
         "Omit to cover every jurisdiction."
     ),
 ]
+RoleSourceFilter = Annotated[
+    Literal["annotation", "table", "section", "prose", "regulation"] | None,
+    Field(
+        description="Only roles read from this form: annotation (（牵头单位：X）), table (a task "
+        "table's column), section (a duty section headed by the unit), prose (由X牵头…), "
+        "regulation (an article naming the competent department). Omit for every form."
+    ),
+]
 UnitName = Annotated[
     str,
     Field(
@@ -155,6 +163,7 @@ class PolicyKGTools:
         policy_id: Annotated[
             str | None, Field(description="Only clauses of this policy (id from get_policy)")
         ] = None,
+        role_source: RoleSourceFilter = None,
     ) -> contract.SearchResponse:
         """Search policy clauses by keywords and meaning, best first, with optional filters.
 
@@ -172,6 +181,7 @@ class PolicyKGTools:
             units=units,
             role=role,
             jurisdiction=jurisdiction,
+            role_source=role_source,
         )
 
     def unit_duties(
@@ -185,6 +195,7 @@ class PolicyKGTools:
             ),
         ] = "all",
         jurisdiction: JurisdictionFilter = None,
+        role_source: RoleSourceFilter = None,
     ) -> contract.UnitDuties:
         """List every clause a government unit is assigned, by role; complete, not ranked.
 
@@ -193,7 +204,7 @@ class PolicyKGTools:
         Each clause carries the unit's role (lead or responsible), its citation
         (《policy title》（十五）), title, lead and responsible units and full text.
         """
-        return self.service.unit_duties(unit, role, jurisdiction)
+        return self.service.unit_duties(unit, role, jurisdiction, role_source)
 
     def get_clause(
         self,

@@ -218,6 +218,9 @@ class SearchResponse(BaseModel):
     mode: Literal["hybrid", "bm25", "dense"]
     units: list[str] = Field(default=[], description="Ids of the units the search was limited to")
     jurisdiction: str | None = Field(default=None, description="The jurisdiction searched")
+    role_source: str | None = Field(
+        default=None, description="Only roles read from this form (annotation, table, …)"
+    )
     hits: list[SearchHitOut]
 
 

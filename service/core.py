@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from policykg.graph.views import policy_summary
 from policykg.ingest.errors import InvalidRequestError, NotFoundError
-from policykg.ingest.model import Role
+from policykg.ingest.model import Role, RoleSource
 from policykg.ingest.pipeline import ParseResult
 from policykg.search.hybrid import SearchMode
 from policykg.service import contract
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 ModeName = Literal["hybrid", "bm25", "dense"]
 RoleName = Literal["lead", "responsible"]
+SourceName = Literal["annotation", "table", "section", "prose", "regulation"]
 
 MAX_QUESTION_CHARS = 500
 """Longest question or query accepted unless the service is built with another limit."""
@@ -126,6 +127,7 @@ class PolicyService:
         units: Iterable[str] = (),
         role: RoleName | None = None,
         jurisdiction: str | None = None,
+        role_source: SourceName | None = None,
     ) -> contract.SearchResponse:
         """Clauses for a query, best first: BM25 and embeddings fused, or one of them.
 
@@ -138,6 +140,8 @@ class PolicyService:
             role: Only clauses where one of ``units`` (any unit, when none is given) leads, or
                 shares.
             jurisdiction: Only clauses of this jurisdiction's policies.
+            role_source: Only clauses where the role (of ``units``, else of any unit) was read
+                from this form: annotation, table, section, prose or regulation.
 
         Raises:
             InvalidRequestError: An empty or too long query.
@@ -158,6 +162,7 @@ class PolicyService:
                 unit_ids=unit_ids,
                 role=Role(role) if role else None,
                 jurisdiction=place,
+                role_source=RoleSource(role_source) if role_source else None,
             )
         hits = [
             contract.SearchHitOut.of(
@@ -166,7 +171,12 @@ class PolicyService:
             for f in found
         ]
         return contract.SearchResponse(
-            query=query, mode=mode, units=unit_ids, jurisdiction=place, hits=hits
+            query=query,
+            mode=mode,
+            units=unit_ids,
+            jurisdiction=place,
+            role_source=role_source,
+            hits=hits,
         )
 
     # -- units --------------------------------------------------------------------------------
@@ -234,9 +244,10 @@ class PolicyService:
         name: str,
         role: Literal["lead", "responsible", "all"] = "all",
         jurisdiction: str | None = None,
+        role_source: SourceName | None = None,
     ) -> contract.UnitDuties:
         """Every clause a unit leads or shares, complete and unranked, one group per
-        jurisdiction the name exists in."""
+        jurisdiction the name exists in (with ``role_source``, only roles read from that form)."""
         wanted = None if role == "all" else Role(role)
         groups = []
         with self._reading():
@@ -245,7 +256,9 @@ class PolicyService:
                 clauses = [
                     contract.UnitClauseOut.of(r)
                     for r in self.workspace.graph.unit_clauses(unit.id, wanted)
-                    if r.role is not None and r.role is not Role.MENTION
+                    if r.role is not None
+                    and r.role is not Role.MENTION
+                    and (role_source is None or r.clause.source_of(unit.name) == role_source)
                 ]
                 groups.append(
                     contract.UnitDutiesGroup(

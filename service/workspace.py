@@ -23,7 +23,7 @@ from pathlib import Path
 from policykg.graph.base import ClauseRecord, GraphStore, WriteResult
 from policykg.graph.memory import MemoryGraphStore
 from policykg.ingest.errors import IngestError, NotFoundError, StoreCorruptError, StoreError
-from policykg.ingest.model import Policy, Role
+from policykg.ingest.model import Policy, Role, RoleSource
 from policykg.ingest.parser import KnownUnits
 from policykg.ingest.pipeline import Limits, ParseResult, parse_paths, parse_upload, scan_documents
 from policykg.ingest.report import DocumentReport, document_report
@@ -678,6 +678,7 @@ class Workspace:
         unit_ids: Sequence[str] = (),
         role: Role | None = None,
         jurisdiction: str | None = None,
+        role_source: RoleSource | None = None,
     ) -> list[Found]:
         """Hybrid (or BM25 / dense) search over clauses with filters.
 
@@ -691,11 +692,13 @@ class Workspace:
             role: The role the units must have; with no ``unit_ids``, only clauses where some
                 unit has it.
             jurisdiction: Only clauses of policies of this jurisdiction.
+            role_source: Only clauses where the role (of one of ``unit_ids``, else of any unit)
+                was read from this form (annotation only, say).
         """
         self.sync()
         index = self.index  # loaded outside the read side: loading takes the commit lock
         with self._rw.read():
-            allowed = self._allowed(policy_id, unit_ids, role, jurisdiction)
+            allowed = self._allowed(policy_id, unit_ids, role, jurisdiction, role_source)
             hits = index.search(query, k, allowed, mode)
             records = {r.clause.id: r for r in self.graph.clauses([h.clause_id for h in hits])}
         return [Found(h, records[h.clause_id]) for h in hits if h.clause_id in records]
@@ -706,6 +709,7 @@ class Workspace:
         unit_ids: Sequence[str],
         role: Role | None,
         jurisdiction: str | None,
+        role_source: RoleSource | None = None,
     ) -> set[str] | None:
         allowed: set[str] | None = None
 
@@ -715,11 +719,22 @@ class Workspace:
 
         if policy_id is not None:
             narrow(self.graph.clause_ids_of([policy_id]))
-        if unit_ids:
-            narrow({r.clause.id for u in unit_ids for r in self.graph.unit_clauses(u, role)})
-        elif role is not None:  # no unit named: clauses where some unit has the role
-            units = self.graph.units(0, 10**9).items
-            narrow({r.clause.id for s in units for r in self.graph.unit_clauses(s.unit.id, role)})
+        if unit_ids or role is not None or role_source is not None:
+            # The units named, else every unit: clauses where one has the role (from the form).
+            units = (
+                [self.graph.unit(u) for u in unit_ids]
+                if unit_ids
+                else list(self.graph.units(0, 10**9).items)
+            )
+            narrow(
+                {
+                    r.clause.id
+                    for summary in units
+                    if summary is not None
+                    for r in self.graph.unit_clauses(summary.unit.id, role)
+                    if role_source is None or r.clause.source_of(summary.unit.name) == role_source
+                }
+            )
         if jurisdiction is not None:
             page = self.graph.policies(0, 10**9, jurisdiction=jurisdiction)
             narrow(self.graph.clause_ids_of([s.id for s in page.items]))

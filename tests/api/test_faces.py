@@ -173,3 +173,14 @@ def test_an_unknown_jurisdiction_is_the_same_error_on_every_face(
 
     anyio.run(session)
     assert text and message in text[0]
+
+
+def test_the_role_source_filter_is_the_same_on_every_face(workspace: Workspace, base: str) -> None:
+    query = "招商引资"
+    from_cli = run_cli(workspace, "search", query, "-k", "5", "--role-source", "annotation")
+    from_http = run_http(base, "/search", q=query, k=5, role_source="annotation")
+    from_mcp = run_mcp(workspace, "search", query=query, k=5, role_source="annotation")
+    assert from_cli == from_http == from_mcp
+    assert from_http["hits"] and all(
+        "annotation" in h["role_sources"].values() for h in from_http["hits"]
+    )

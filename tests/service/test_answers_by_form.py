@@ -143,3 +143,20 @@ def test_a_unit_not_in_the_jurisdiction_asked_is_not_found_in_words(
     ).found  # a placeholder, asked by name
     answer = service.ask("区房管局负责什么？", "上海市松江区")  # 区房管局 is 虹口's here
     assert not answer.found and answer.answer.startswith("未找到")
+
+
+def test_roles_can_be_asked_for_by_the_form_they_were_read_from(
+    store: tuple[PolicyService, list[Policy]],
+) -> None:
+    service, _ = store
+    found = service.search("建筑垃圾", k=20, role_source="section")
+    assert found.hits and found.role_source == "section"
+    assert all("section" in hit.role_sources.values() for hit in found.hits)
+    duties = service.unit_duties("区交通委", jurisdiction="上海市松江区", role_source="section")
+    clauses = [c for g in duties.groups for c in g.clauses]
+    assert clauses and all(c.role_sources["区交通委"] == "section" for c in clauses)
+    everything = service.unit_duties("区交通委", jurisdiction="上海市松江区")
+    assert everything.total >= duties.total
+    assert (
+        service.unit_duties("区交通委", jurisdiction="上海市松江区", role_source="table").total == 0
+    )
