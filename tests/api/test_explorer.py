@@ -186,6 +186,9 @@ def test_ask_shows_the_cited_answer_and_clause_cards(page: Page, base: str, widt
     expect(lead_chip).to_have_count(1)
     expect(lead_chip).to_have_attribute("href", unit_route(COMMERCE))
     expect(lead_card.locator(".unit-responsible")).to_have_count(7)
+    # Where each role was read: the seed's roles are all annotations.
+    expect(lead_chip).to_have_attribute("data-source", "annotation")
+    expect(lead_card.locator(".role-sources")).to_have_text("Roles read from: 标注 annotation")
     # In clause 四 the bureau only shares the work: drawn as a responsible unit, not a lead one.
     shared_card = page.locator(".clause-card[data-number='四']")
     expect(shared_card.locator(".unit-responsible", has_text=COMMERCE)).to_have_count(1)

@@ -15,6 +15,10 @@ export interface Clause {
   responsible_units: string[];
   text: string;
   score: number;
+  /** Where each unit's role was read: annotation, table, section, prose, regulation. */
+  role_sources?: Record<string, string>;
+  /** The time limit the clause states, as written. */
+  deadline?: string | null;
 }
 
 export interface PolicyRef {

@@ -3,6 +3,14 @@
 import type { Clause } from "./api";
 import { clip, h, route } from "./dom";
 
+export const SOURCE_LABELS: Record<string, string> = {
+  annotation: "标注 annotation",
+  table: "表格 table",
+  section: "职责分工 duty section",
+  prose: "正文 prose",
+  regulation: "条例 regulation",
+};
+
 export const ROLE_LABELS: Record<string, string> = {
   lead: "牵头 Lead",
   responsible: "责任 Responsible",
@@ -10,12 +18,23 @@ export const ROLE_LABELS: Record<string, string> = {
 };
 
 /** A link to a unit's page; lead units are drawn as filled badges, responsible ones outlined. */
-export function unitChip(name: string, role: "lead" | "responsible", focus: Set<string>): HTMLElement {
+export function unitChip(
+  name: string,
+  role: "lead" | "responsible",
+  focus: Set<string>,
+  source?: string,
+): HTMLElement {
   const classes = ["unit", `unit-${role}`];
   if (focus.has(name)) classes.push("unit-focus");
+  const from = source ? ` — read from: ${SOURCE_LABELS[source] ?? source}` : "";
   return h(
     "a",
-    { class: classes.join(" "), href: route("unit", name), title: `${name}: ${ROLE_LABELS[role]}` },
+    {
+      class: classes.join(" "),
+      href: route("unit", name),
+      title: `${name}: ${ROLE_LABELS[role]}${from}`,
+      "data-source": source ?? "",
+    },
     name,
   );
 }
@@ -25,13 +44,18 @@ export function unitRoles(
   lead: string[],
   responsible: string[],
   focus: Set<string> = new Set(),
+  sources: Record<string, string> = {},
 ): HTMLElement {
   const row = (role: "lead" | "responsible", names: string[]) =>
     h(
       "div",
       { class: `unit-row unit-row-${role}` },
       h("dt", null, ROLE_LABELS[role]),
-      h("dd", null, names.length ? names.map((n) => unitChip(n, role, focus)) : h("span", { class: "muted" }, "—")),
+      h(
+        "dd",
+        null,
+        names.length ? names.map((n) => unitChip(n, role, focus, sources[n])) : h("span", { class: "muted" }, "—"),
+      ),
     );
   return h("dl", { class: "unit-roles" }, row("lead", lead), row("responsible", responsible));
 }
@@ -102,7 +126,9 @@ export function clauseCard(clause: Clause, options: CardOptions = {}): HTMLEleme
       " ",
       clause.title || "(untitled clause)",
     ),
-    unitRoles(clause.lead_units, clause.responsible_units, focus),
+    unitRoles(clause.lead_units, clause.responsible_units, focus, clause.role_sources ?? {}),
+    sourceLine(clause.role_sources ?? {}),
+    clause.deadline ? h("p", { class: "clause-deadline" }, `时限 Deadline: ${clause.deadline}`) : null,
     excerpt,
     full,
     h(
@@ -139,5 +165,16 @@ export function cardsByPolicy(clauses: Clause[], options: CardOptions = {}): HTM
         h("div", { class: "cards" }, list.map((c) => clauseCard(c, { ...options, hidePolicy: true }))),
       ),
     ),
+  );
+}
+
+/** Where the roles were read, once per form: "Roles read from: 表格 table, 正文 prose". */
+function sourceLine(sources: Record<string, string>): HTMLElement | null {
+  const forms = [...new Set(Object.values(sources))];
+  if (!forms.length) return null;
+  return h(
+    "p",
+    { class: "role-sources muted" },
+    `Roles read from: ${forms.map((f) => SOURCE_LABELS[f] ?? f).join(", ")}`,
   );
 }
