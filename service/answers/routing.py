@@ -176,6 +176,7 @@ class UnitCatalogue:
     _by_alias: dict[str, list[Unit]] = field(default_factory=dict)
     _tails: dict[str, set[str]] = field(default_factory=dict)
     _pattern: re.Pattern[str] | None = None
+    _pinyin: list[tuple[re.Pattern[str], list[Unit]]] | None = None
 
     def __post_init__(self) -> None:
         by_name: dict[str, list[Unit]] = defaultdict(list)
@@ -253,8 +254,39 @@ class UnitCatalogue:
                 mentions.append(
                     UnitMention(phrase, ordered, ambiguous=len({u.name for u in ordered}) > 1)
                 )
+        named = {u.id for m in mentions for u in m.units}
+        for pattern, units in self._pinyin_names():
+            match = pattern.search(question)
+            if match is None:
+                continue
+            kept = [u for u in _in_jurisdictions(units, jurisdictions) if u.id not in named]
+            if kept:
+                ordered = tuple(sorted(kept, key=lambda u: (u.jurisdiction, u.name)))
+                mentions.append(
+                    UnitMention(match.group(0), ordered, len({u.name for u in ordered}) > 1)
+                )
         return mentions
 
+    def _pinyin_names(self) -> list[tuple[re.Pattern[str], list[Unit]]]:
+        """Unit names spelled in pinyin (Shichang Jianguan Zongju -> 市场监管总局), made on the first
+        English question: names of three syllables or more, spaces between syllables optional."""
+        if self._pinyin is None:
+            from pypinyin import lazy_pinyin
+
+            by_spelling: dict[tuple[str, ...], list[Unit]] = defaultdict(list)
+            for unit in self.units:
+                if unit.kind is not UnitKind.PLACEHOLDER and len(unit.name) >= _PINYIN_SYLLABLES:
+                    by_spelling[tuple(lazy_pinyin(unit.name))].append(unit)
+            self._pinyin = [
+                (re.compile(r"\b" + r"\s*".join(spelling) + r"\b", re.IGNORECASE), units)
+                for spelling, units in sorted(by_spelling.items(), key=lambda i: -len(i[0]))
+                if all(s.isalpha() and s.isascii() for s in spelling)
+            ]
+        return self._pinyin
+
+
+_PINYIN_SYLLABLES = 3
+"""Names this long or longer (in characters, one syllable each) are matched in pinyin."""
 
 _PLACEHOLDER_ASKED = 5
 """Placeholders this long or longer are named in questions as units (有关乡镇政府, not 有关部门)."""
