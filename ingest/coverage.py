@@ -21,6 +21,9 @@ _MARKER = re.compile(
 )
 
 
+_SENTENCES = re.compile(r"[^。！？；!?;]+[。！？；!?;]?")
+
+
 @dataclass(frozen=True, slots=True)
 class Coverage:
     """The share of a document's body kept by its policy.
@@ -69,8 +72,13 @@ def text_coverage(text: str, policy: Policy, *, most_lost: int = 5) -> Coverage:
     for line in lines:
         if not line:
             continue
-        # A table row written ``cell | cell`` is kept cell by cell (its roles become annotations).
-        for piece in (p for p in line.split("|") if p) if "|" in line else (line,):
+        # A table row written ``cell | cell`` is kept cell by cell (its roles become annotations);
+        # a long line sentence by sentence (the parser may cut it into several clauses).
+        cells = [p for p in line.split("|") if p] if "|" in line else [line]
+        pieces = [
+            s for cell in cells for s in (_SENTENCES.findall(cell) if len(cell) > 500 else [cell])
+        ]
+        for piece in pieces:
             characters += len(piece)
             # Clauses keep the document's order: look on from the last match first.
             at = kept_text.find(piece, cursor)

@@ -14,6 +14,7 @@ LONG_CLAUSE = 5_000
 """A clause longer than this is worth a warning (a document read as one block of text?)."""
 
 _TABLE_ROW = re.compile(r"第\d+项$")
+_SPLIT_PART = re.compile(r"-\d+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,12 @@ def document_report(source: str, policy: Policy, coverage: Coverage) -> Document
     long = [c.marker for c in policy.clauses if len(c.text) > LONG_CLAUSE]
     if long:
         warnings.append(f"clauses over {LONG_CLAUSE:,} characters: {'、'.join(long[:5])}")
+    split = {c.marker.rsplit("（", 1)[0] for c in policy.clauses if _SPLIT_PART.search(c.number)}
+    if split:
+        warnings.append(
+            f"{len(split)} long passage(s) without numbered items split into sentence-sized "
+            f"clauses: {'、'.join(sorted(split)[:5])}"
+        )
     rows = [
         c.marker
         for c in policy.clauses

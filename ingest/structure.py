@@ -7,6 +7,7 @@ item unless its usual rank is higher (a 一、 after a list of 1. items is not n
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -363,7 +364,47 @@ def build_outline(lines: list[str]) -> Outline:
             last_top_number = number
         node = Node(kind=kind, number=number, label=label, heading=rest, part=part)
         _place(stack, node)
-    return _select_clauses(root)
+    outline = _select_clauses(root)
+    return Outline(outline.preamble, outline.sections, _split_long(outline.clauses))
+
+
+LONG_TEXT = 5_000
+"""A clause longer than this with no numbered items of its own is split into sentence-sized parts
+(a 5 MB document on one line would otherwise be one clause)."""
+_PART = 1_000
+_SENTENCE_END_AT = re.compile(r"(?<=[。！？；!?;])")
+
+
+def _split_long(drafts: list[ClauseDraft]) -> list[ClauseDraft]:
+    """Each over-long clause (no table row) becomes parts of about :data:`_PART` characters,
+    cut after a sentence, numbered ``N-1``, ``N-2`` …; nothing of the text is lost."""
+    result: list[ClauseDraft] = []
+    for draft in drafts:
+        if len(draft.text) <= LONG_TEXT or draft.roles is not None:
+            result.append(draft)
+            continue
+        parts: list[str] = []
+        for sentence in _SENTENCE_END_AT.split(draft.text):
+            rest = sentence
+            while len(rest) > _PART:  # a sentence longer than a part is cut where it must be
+                parts.append(rest[:_PART])
+                rest = rest[_PART:]
+            if parts and len(parts[-1]) + len(rest) <= _PART:
+                parts[-1] += rest
+            elif rest:
+                parts.append(rest)
+        for k, part in enumerate(parts, start=1):
+            result.append(
+                dataclasses.replace(
+                    draft,
+                    number=f"{draft.number}-{k}",
+                    label=f"{draft.label}（{k}）",
+                    title=clause_title(part),
+                    text=part,
+                    path=(*draft.path, str(k)),
+                )
+            )
+    return result
 
 
 _NUMBER_BEFORE_DIGIT = re.compile(r"^(\d{1,3})[.．](?=\d)(.*)$")

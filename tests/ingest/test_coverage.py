@@ -49,3 +49,21 @@ def test_the_fixtures_together_keep_98_percent() -> None:
         characters += coverage.characters
         kept += coverage.kept
     assert kept / characters >= 0.98
+
+
+def test_a_huge_passage_without_numbers_is_split_into_sentence_sized_clauses() -> None:
+    from policykg.ingest.readers import DocumentFormat, RawDocument
+    from policykg.ingest.report import document_report
+
+    sentence = "区交通委负责停车资源共享的统筹协调工作，推进各项措施落实到位。"
+    text = "关于加强停车管理的意见\n" + sentence * 3_000  # one line of 93,000 characters
+    raw = RawDocument("one-line.txt", DocumentFormat.TEXT, text)
+    policy = parse_document(raw)
+    assert len(policy.clauses) > 50
+    assert max(len(c.text) for c in policy.clauses) <= 1_000
+    assert all(c.text.endswith("。") for c in policy.clauses)  # cut after a sentence
+    assert len({c.id for c in policy.clauses}) == len(policy.clauses)
+    coverage = text_coverage(raw.text, policy)
+    assert coverage.share == 1.0  # nothing of the text is lost
+    warnings = document_report("one-line.txt", policy, coverage).warnings
+    assert any("split into sentence-sized clauses" in w for w in warnings)
