@@ -1,4 +1,4 @@
-"""Roles in the bulk set: clauses with a role per source, and a hand check of sampled roles.
+"""Roles in the bulk set: clauses with a role per source, text kept, and a hand check of roles.
 
     python -m benchmarks.bulk_roles [FOLDER] [--draw N]
 
@@ -20,6 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from benchmarks._results import update_section
+from policykg.ingest.coverage import text_coverage
 from policykg.ingest.errors import IngestError
 from policykg.ingest.parser import parse_document
 from policykg.ingest.pipeline import find_documents
@@ -40,12 +41,20 @@ def main() -> int:
     roles: Counter[str] = Counter()
     clauses: Counter[str] = Counter()
     total = 0
+    characters = kept = 0
+    below: list[tuple[float, str]] = []
     drawable: list[dict[str, str]] = []
     for path in find_documents([args.folder]):
         try:
-            policy = parse_document(read_path(path))
+            raw = read_path(path)
+            policy = parse_document(raw)
         except IngestError:
             continue
+        coverage = text_coverage(raw.text, policy)
+        characters += coverage.characters
+        kept += coverage.kept
+        if coverage.share < 0.99:
+            below.append((coverage.share, str(path.relative_to(args.folder))))
         for clause in policy.clauses:
             total += 1
             sources = {r.source.value for r in clause.role_sources}
@@ -72,8 +81,14 @@ def main() -> int:
             ),
             encoding="utf-8",
         )
+    lowest = ", ".join(f"{name} {share:.1%}" for share, name in sorted(below)[:3])
     lines = [
         f"{total} clauses in the bulk set; {clauses['any']} carry at least one role.",
+        "",
+        f"Text kept (`ingest/coverage.py`): {kept / max(1, characters):.2%} of the bulk set's "
+        f"characters; {len(below)} documents keep less than 99%"
+        + (f" (lowest: {lowest})" if lowest else "")
+        + ".",
         "",
         "| source | clauses with such a role | roles |",
         "|---|---|---|",
