@@ -118,6 +118,7 @@ def clause_properties(clause: Clause) -> dict[str, Any]:
         "role_sources": [r.source.value for r in clause.role_sources],
         "role_evidence": [r.sentence for r in clause.role_sources],
         "deadline": clause.deadline,
+        "heading": clause.heading,
     }
 
 
@@ -147,6 +148,7 @@ def clause_from_properties(props: Mapping[str, Any]) -> Clause:
             )
         ),
         deadline=props.get("deadline") or "",
+        heading=props.get("heading") or "",
     )
 
 

@@ -21,6 +21,7 @@ _MARKER = re.compile(
 )
 
 
+_ARTICLE_MARK = re.compile(r"第[一二三四五六七八九十百零〇\d]+条")
 _SENTENCES = re.compile(r"[^。！？；!?;]+[。！？；!?;]?")
 
 
@@ -63,7 +64,7 @@ def text_coverage(text: str, policy: Policy, *, most_lost: int = 5) -> Coverage:
             policy.date or "",
             policy.preamble,
             *(f"{s.title}\n{s.text}" for s in policy.sections),
-            *(c.text for c in policy.clauses),
+            *(f"{c.heading}\n{c.text}" for c in policy.clauses),
             *(value for _, value in policy.metadata),
         )
     )
@@ -73,10 +74,14 @@ def text_coverage(text: str, policy: Policy, *, most_lost: int = 5) -> Coverage:
         if not line:
             continue
         # A table row written ``cell | cell`` is kept cell by cell (its roles become annotations);
-        # a long line sentence by sentence (the parser may cut it into several clauses).
+        # a line sentence by sentence, without the closing mark: a heading and the text after it
+        # (一、总体要求。当前…) are kept apart, as section title and clause, and the parser may
+        # cut a long passage into several clauses.
         cells = [p for p in line.split("|") if p] if "|" in line else [line]
+        # 第一章总则第一条为规范…: an article begun on its chapter's line.
+        cells = [c for cell in cells for c in _ARTICLE_MARK.split(cell) if c]
         pieces = [
-            s for cell in cells for s in (_SENTENCES.findall(cell) if len(cell) > 500 else [cell])
+            s.rstrip("。！？；!?;：:") or s for cell in cells for s in _SENTENCES.findall(cell)
         ]
         for piece in pieces:
             characters += len(piece)

@@ -144,6 +144,7 @@ class Clause:
         role_sources: Where each lead and responsible unit's role was read from.
         deadline: The time limit the clause states, as written (a 完成时限 cell, 2025年底前,
             长期坚持), or ``""``.
+        heading: The group heading over the clause (（一）统筹两个市场，打造加工制造中心。), or ``""``.
     """
 
     id: str
@@ -161,6 +162,7 @@ class Clause:
     section_id: str = ""
     role_sources: tuple[RoleEvidence, ...] = ()
     deadline: str = ""
+    heading: str = ""
 
     def source_of(self, unit_name: str) -> RoleSource | None:
         """Where ``unit_name``'s role in this clause was read from, if it has one."""

@@ -156,7 +156,8 @@ def parse_document(
         citations=tuple(find_citations(full_text, title, header.doc_number)),
         units=_units(clauses, book, place),
         preamble=outline.preamble,
-        metadata=front.extra,
+        metadata=front.extra
+        + ((("signature", "\n".join(outline.signature)),) if outline.signature else ()),
     )
 
 
@@ -304,6 +305,7 @@ def _build_clauses(
                 role_sources=sources,
                 deadline=(draft.roles.deadline if draft.roles is not None else "")
                 or find_deadline(draft.text),
+                heading=draft.heading,
                 section_id=sections[draft.section_index].id
                 if draft.section_index is not None
                 else "",

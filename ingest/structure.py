@@ -151,6 +151,7 @@ class ClauseDraft:
     section_index: int | None
     roles: TableRow | None = None
     owners: tuple[str, ...] = ()  # the unit(s) heading the clause's duty section (（一）区交通委)
+    heading: str = ""  # the group heading over the clause (（一）统筹两个市场，打造加工制造中心。)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +171,7 @@ class Outline:
     preamble: str
     sections: list[SectionDraft]
     clauses: list[ClauseDraft]
+    signature: tuple[str, ...] = ()  # the issuer and date lines of signature blocks
 
 
 def cn_number(text: str) -> str:
@@ -327,6 +329,7 @@ def build_outline(lines: list[str]) -> Outline:
     top_kind: MarkerKind | None = None
     last_top_number = ""
     tables = {table.start: table for table in find_tables(lines)}
+    signature: list[str] = []
     i = 0
     while i < len(lines):
         table = tables.get(i)
@@ -334,6 +337,7 @@ def build_outline(lines: list[str]) -> Outline:
             node = Node(kind=None, number=table.name, label=table.name, heading=table.title)
             node.part = part
             node.rows = table.rows
+            node.body = list(table.header)  # kept as the table section's text
             root.children.append(node)
             stack = [root]
             i = table.end
@@ -349,7 +353,8 @@ def build_outline(lines: list[str]) -> Outline:
         if _SIGNATURE_LINE.match(line) or (
             _ISSUER_LINE.match(line) and i < len(lines) and _SIGNATURE_LINE.match(lines[i])
         ):
-            continue  # signature block: issuer over a date, 此件公开发布
+            signature.append(line)  # signature block: issuer over a date, 此件公开发布
+            continue
         marker = _marker(line) or _continued_number(line, stack)
         if marker is None:
             stack[-1].body.append(line)
@@ -365,7 +370,9 @@ def build_outline(lines: list[str]) -> Outline:
         node = Node(kind=kind, number=number, label=label, heading=rest, part=part)
         _place(stack, node)
     outline = _select_clauses(root)
-    return Outline(outline.preamble, outline.sections, _split_long(outline.clauses))
+    return Outline(
+        outline.preamble, outline.sections, _split_long(outline.clauses), tuple(signature)
+    )
 
 
 LONG_TEXT = 5_000
@@ -494,7 +501,9 @@ def _select_clauses(root: Node) -> Outline:
     for node in top_level:
         index = len(sections)
         if node.rows:
-            sections.append(SectionDraft(node.number, node.heading, node.part, ""))
+            sections.append(
+                SectionDraft(node.number, node.heading, node.part, "\n".join(node.body))
+            )
             clauses.extend(_table_clauses(node, index))
             continue
         if node.kind not in (MarkerKind.CHAPTER, MarkerKind.SECTION):
@@ -534,32 +543,52 @@ def _join_annotation_lines(paragraphs: list[str]) -> list[str]:
 
 
 def _emit(
-    node: Node, parent_path: tuple[str, ...], section_index: int, owners: tuple[str, ...] = ()
+    node: Node,
+    parent_path: tuple[str, ...],
+    section_index: int,
+    owners: tuple[str, ...] = (),
+    heading: str = "",
 ) -> Iterator[ClauseDraft]:
     path = (*parent_path, node.number)
     heading_only = _is_heading_only(node)
     heading_units = duty_heading_units(node.heading, node.kind)
     if not node.children:
-        yield _clause(node, node.own_text, path, section_index, heading_units or owners)
+        yield _clause(
+            node,
+            node.own_text,
+            path,
+            section_index,
+            owners=heading_units or owners,
+            heading=heading,
+        )
         return
     if heading_units and (
         heading_only
         or _ALIAS_AFTER.sub("", node.heading.strip()) == "、".join(heading_units)
         or (len(heading_units) == 1 and node.heading.strip().startswith(heading_units[0]))
     ):
-        # A duty section headed by a unit (（一）区交通委): its numbered duties are its clauses.
+        # A duty section headed by a unit (（一）区交通委): its numbered duties are its clauses,
+        # and an introduction before them (区绿化市容局是…，主要履行以下职责：) one more, so no
+        # text is lost.
+        if node.body or _ALIAS_AFTER.sub("", node.heading.strip()) != "、".join(heading_units):
+            yield _clause(node, node.own_text, path, section_index, owners=heading_units)
         for child in node.children:
             yield from _emit(child, path, section_index, heading_units)
         return
     if heading_only or any(_carries_annotation(d) for d in _descendants(node)):
         # Children carry the assigned work: they are the clauses. The item itself is one too
         # only when it is assigned work of its own; otherwise it is a group heading.
-        if not heading_only and _carries_annotation(node):
-            yield _clause(node, node.own_text, path, section_index, owners)
+        if not heading_only and (_carries_annotation(node) or _has_text(node)):
+            # Assigned work of its own, or text beyond its heading: a clause too (no text lost).
+            yield _clause(node, node.own_text, path, section_index, owners=owners, heading=heading)
+        # A group heading is kept on the clauses under it.
+        group = f"{node.label}{node.heading}" if heading_only else heading
         for child in node.children:
-            yield from _emit(child, path, section_index, owners)
+            yield from _emit(child, path, section_index, owners, group)
         return
-    yield _clause(node, node.full_text(), path, section_index, heading_units or owners)
+    yield _clause(
+        node, node.full_text(), path, section_index, owners=heading_units or owners, heading=heading
+    )
 
 
 _DUTY_HEADING = re.compile(r"^(?P<unit>[^，,。；;：:]{2,60}?)(?:[。：:]|$)")
@@ -599,6 +628,11 @@ def duty_heading_units(heading: str, kind: MarkerKind | None = None) -> tuple[st
     if not units or any(_TASK_WORDS.match(u) or not _DUTY_UNIT.match(u) for u in units):
         return ()
     return tuple(units)
+
+
+def _has_text(node: Node) -> bool:
+    """The item says more than a heading: a paragraph of its own, or a sentence after it."""
+    return bool(node.body) or bool(_split_heading(node.heading)[1])
 
 
 def _descendants(node: Node) -> Iterator[Node]:
@@ -648,7 +682,9 @@ def _clause(
     text: str,
     path: tuple[str, ...],
     section_index: int,
+    *,
     owners: tuple[str, ...] = (),
+    heading: str = "",
 ) -> ClauseDraft:
     return ClauseDraft(
         number=node.number,
@@ -658,6 +694,7 @@ def _clause(
         path=path,
         section_index=section_index,
         owners=owners,
+        heading=heading,
     )
 
 

@@ -69,6 +69,7 @@ class TableRow:
         lead: The 牵头 cell as written.
         responsible: The 配合/责任 cell as written.
         deadline: The 时间节点 cell.
+        note: A 备注 / 参考文件 cell, kept in the row's text.
     """
 
     number: str
@@ -77,6 +78,7 @@ class TableRow:
     lead: str
     responsible: str
     deadline: str
+    note: str = ""
 
     @property
     def text(self) -> str:
@@ -90,6 +92,8 @@ class TableRow:
             roles.append(f"配合部门：{self.responsible}")
         if self.deadline:
             roles.append(f"时间节点：{self.deadline}")
+        if self.note:
+            roles.append(f"备注：{self.note}")
         return body + (f"（{'；'.join(roles)}）" if roles else "")
 
 
@@ -103,6 +107,7 @@ class Table:
         name: ``附件1`` when the table is an attachment, else ``""``.
         title: The line above the header, if any.
         rows: Task rows in order.
+        header: The header row's cells as written (序号, 工作任务, 牵头单位 …).
     """
 
     start: int
@@ -110,6 +115,7 @@ class Table:
     name: str
     title: str
     rows: list[TableRow]
+    header: tuple[str, ...] = ()
 
 
 def find_tables(lines: list[str]) -> list[Table]:
@@ -149,6 +155,7 @@ def _cell_per_line_table(lines: list[str], start: int) -> Table | None:
         return None
     if i < len(lines) and lines[i].strip() != "1" and _ROW_TOKEN.match(lines[i].strip()):
         return _token_table(lines, start, i, columns)
+    header = tuple(line.strip() for line in lines[start : start + len(columns)])
     rows: list[TableRow] = []
     expected = 1
     previous_task = ""
@@ -180,7 +187,7 @@ def _cell_per_line_table(lines: list[str], start: int) -> Table | None:
     if not rows:
         return None
     first, name, title = _table_heading(lines, start)
-    return Table(first, i, name, title, rows)
+    return Table(first, i, name, title, rows, header)
 
 
 # Rows numbered （一）（二）… under group rows (— or 二 followed by the group's title), as a .docx
@@ -222,7 +229,8 @@ def _token_table(lines: list[str], start: int, i: int, columns: list[str]) -> Ta
     if not rows:
         return None
     first, name, title = _table_heading(lines, start)
-    return Table(first, i, name, title, rows)
+    header = tuple(line.strip() for line in lines[start : start + len(columns)])
+    return Table(first, i, name, title, rows, header)
 
 
 def _merged_rows(number: str, cells: list[str], partners: bool) -> list[TableRow]:
@@ -354,6 +362,7 @@ def _row(number: str, cells: list[str], columns: list[str], previous_task: str) 
         lead=lead,
         responsible=responsible,
         deadline=values.get("deadline", ""),
+        note=values.get("note", ""),
     )
 
 
@@ -404,4 +413,4 @@ def _pipe_table(lines: list[str], start: int) -> Table | None:
     if not rows:
         return None
     first, name, title = _table_heading(lines, start)
-    return Table(first, i, name, title, rows)
+    return Table(first, i, name, title, rows, tuple(header))

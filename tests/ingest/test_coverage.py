@@ -28,27 +28,27 @@ def test_a_clause_the_policy_drops_counts_as_lost_and_is_named() -> None:
     shorter = dataclasses.replace(policy, clauses=policy.clauses[:4] + policy.clauses[5:])
     coverage = text_coverage(raw.text, shorter)
     assert coverage.share < 0.99
-    assert any(dropped.text[:20].replace(" ", "") in line for line in coverage.lost)
+    dropped_text = "".join(dropped.text.split())
+    assert coverage.lost and all(line in dropped_text for line in coverage.lost)
 
 
 @pytest.mark.parametrize("path", DOCUMENTS, ids=[str(p.relative_to(FIXTURES)) for p in DOCUMENTS])
 def test_every_fixture_keeps_nearly_all_its_text(path: Path) -> None:
     raw = read_path(path)
     coverage = text_coverage(raw.text, parse_document(raw))
-    # The target is 99% for every document; today the lowest keep 89% (a group heading over
-    # numbered items, a section's introduction before its items, a signature block), so this
-    # floor holds what is reached and fails on a new loss.
-    assert coverage.share >= 0.88, coverage.lost
+    # No text of a document may be lost: at least 99% of every fixture's characters end up in
+    # a clause, a heading, a table's header, the preamble or the metadata (signature included).
+    assert coverage.share >= 0.99, coverage.lost
 
 
-def test_the_fixtures_together_keep_98_percent() -> None:
+def test_the_fixtures_together_keep_99_and_a_half_percent() -> None:
     characters = kept = 0
     for path in DOCUMENTS:
         raw = read_path(path)
         coverage = text_coverage(raw.text, parse_document(raw))
         characters += coverage.characters
         kept += coverage.kept
-    assert kept / characters >= 0.98
+    assert kept / characters >= 0.995
 
 
 def test_a_huge_passage_without_numbers_is_split_into_sentence_sized_clauses() -> None:
