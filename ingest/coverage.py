@@ -13,13 +13,7 @@ from dataclasses import dataclass
 
 from policykg.ingest.cleaning import drop_clutter, split_front_matter
 from policykg.ingest.model import Policy
-
-# A line's own number (一、 （十五） 1. 第三条 第一章), which the policy keeps apart from the text.
-_MARKER = re.compile(
-    r"^(?:第[一二三四五六七八九十百零〇\d]+[条章节编]|[（(][一二三四五六七八九十百零〇\d]+[)）]|"
-    r"[一二三四五六七八九十百零〇]+[、.．]|\d+[.．﹒、](?!\d))"
-)
-
+from policykg.ingest.structure import strip_marker
 
 _ARTICLE_MARK = re.compile(r"第[一二三四五六七八九十百零〇\d]+条")
 _SENTENCES = re.compile(r"[^。！？；!?;]+[。！？；!?;]?")
@@ -54,7 +48,7 @@ def text_coverage(text: str, policy: Policy, *, most_lost: int = 5) -> Coverage:
         most_lost: How many lost lines to name.
     """
     _, body = split_front_matter(text)
-    lines = [_MARKER.sub("", "".join(line.split())) for line in drop_clutter(body).split("\n")]
+    lines = [strip_marker("".join(line.split())) for line in drop_clutter(body).split("\n")]
     kept_text = "\n".join(
         "".join(part.split())
         for part in (

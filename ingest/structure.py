@@ -303,6 +303,12 @@ def _marker(line: str) -> tuple[MarkerKind, str, str, str] | None:
     return None
 
 
+def strip_marker(line: str) -> str:
+    """``line`` without the numbering marker it starts with (一、 （十五） 1. 第三条), if any."""
+    found = _marker(line)
+    return found[3] if found is not None else line
+
+
 _CHAPTER_THEN_ARTICLE = re.compile(
     rf"^(第\s*[{_CN_DIGITS}\d]+\s*章[^第]{{0,30}}?)[\s\u3000\u2002]{{2,}}(第\s*[{_CN_DIGITS}\d]+\s*条.*)$"
 )
