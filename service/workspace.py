@@ -721,18 +721,19 @@ class Workspace:
             narrow(self.graph.clause_ids_of([policy_id]))
         if unit_ids or role is not None or role_source is not None:
             # The units named, else every unit: clauses where one has the role (from the form).
-            units = (
-                [self.graph.unit(u) for u in unit_ids]
-                if unit_ids
-                else list(self.graph.units(0, 10**9).items)
-            )
+            # A unit's name is looked up only to compare the form its role was read from.
+            if not unit_ids:
+                named = [(s.unit.id, s.unit.name) for s in self.graph.units(0, 10**9).items]
+            elif role_source is None:
+                named = [(u, "") for u in unit_ids]
+            else:
+                named = [(s.unit.id, s.unit.name) for u in unit_ids if (s := self.graph.unit(u))]
             narrow(
                 {
                     r.clause.id
-                    for summary in units
-                    if summary is not None
-                    for r in self.graph.unit_clauses(summary.unit.id, role)
-                    if role_source is None or r.clause.source_of(summary.unit.name) == role_source
+                    for unit_id, name in named
+                    for r in self.graph.unit_clauses(unit_id, role)
+                    if role_source is None or r.clause.source_of(name) == role_source
                 }
             )
         if jurisdiction is not None:
