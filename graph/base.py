@@ -233,6 +233,11 @@ class GraphStore(Protocol):
         """Units that lead a clause, in annotation order."""
         ...
 
+    def dated_clauses(self, jurisdiction: str | None = None) -> list[ClauseRecord]:
+        """Every clause that states a time limit (``Clause.deadline``), optionally only those of
+        one jurisdiction's policies, ordered as unit_clauses."""
+        ...
+
     def citations(self, policy_id: str) -> list[PolicySummary]:
         """Policies (stored or stubs) that ``policy_id`` cites, in citation order."""
         ...

@@ -363,6 +363,14 @@ UNIT_CLAUSES = {
     ),
 }
 
+# Clauses that state a time limit, of one jurisdiction's policies or ($jurisdiction null) of all.
+DATED_CLAUSES = _clause_records(
+    f"""MATCH (c:{CLAUSE}) WHERE c.deadline IS NOT NULL AND c.deadline <> ''
+  AND ($jurisdiction IS NULL OR EXISTS {{
+      MATCH (:{POLICY} {{id: c.policy_id, jurisdiction: $jurisdiction}}) }})""",
+    "null",
+)
+
 # Clauses every one of $ids (distinct, $count of them) leads or shares.
 SHARED_CLAUSES = _clause_records(
     f"""UNWIND $ids AS id

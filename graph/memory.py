@@ -668,6 +668,19 @@ class MemoryGraphStore:
         records.sort(key=clause_sort_key)
         return records
 
+    def dated_clauses(self, jurisdiction: str | None = None) -> list[ClauseRecord]:
+        """Clauses that state a time limit."""
+        self._ensure_loaded()
+        records = [
+            self._record(clause.id)
+            for policy in self._policies.values()
+            if jurisdiction is None or policy.jurisdiction.name == jurisdiction
+            for clause in policy.clauses
+            if clause.deadline
+        ]
+        records.sort(key=clause_sort_key)
+        return records
+
     def lead_units(self, clause_id: str) -> list[Unit]:
         """Lead units of a clause in annotation order."""
         self._ensure_loaded()

@@ -118,6 +118,7 @@ def clause_properties(clause: Clause) -> dict[str, Any]:
         "role_sources": [r.source.value for r in clause.role_sources],
         "role_evidence": [r.sentence for r in clause.role_sources],
         "deadline": clause.deadline,
+        "deadline_date": clause.deadline_date,  # derived; stored so Cypher can compare dates
         "heading": clause.heading,
     }
 

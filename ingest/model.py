@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from policykg.ingest.deadlines import deadline_date
+
 
 class Role(StrEnum):
     """How a unit relates to a clause."""
@@ -163,6 +165,11 @@ class Clause:
     role_sources: tuple[RoleEvidence, ...] = ()
     deadline: str = ""
     heading: str = ""
+
+    @property
+    def deadline_date(self) -> str:
+        """The last day :attr:`deadline` allows, ``YYYY-MM-DD`` (2025年底前 -> 2025-12-31), or ``""``."""
+        return deadline_date(self.deadline) if self.deadline else ""
 
     def source_of(self, unit_name: str) -> RoleSource | None:
         """Where ``unit_name``'s role in this clause was read from, if it has one."""

@@ -99,6 +99,11 @@ class ClauseBase(BaseModel):
     deadline: str | None = Field(
         default=None, description="The time limit the clause states, as written (2025年底前)"
     )
+    deadline_date: str | None = Field(
+        default=None,
+        description="The last day the time limit allows, YYYY-MM-DD (2025年底前 -> 2025-12-31); "
+        "null when it names no year (长期坚持)",
+    )
     role_sources: dict[str, str] = Field(
         default={},
         description="Where each lead and responsible unit's role was read: annotation, table, "
@@ -114,6 +119,7 @@ class ClauseBase(BaseModel):
         return cls(
             role_sources={r.unit: r.source.value for r in clause.role_sources},
             deadline=clause.deadline or None,
+            deadline_date=clause.deadline_date or None,
             section_title=record.section_title,
             citation=f"《{record.policy_title}》{clause.marker}",
             clause_id=clause.id,

@@ -106,6 +106,11 @@ def shared_clauses(tx: Tx, unit_ids: list[str]) -> list[ClauseRecord]:
     return sorted(map(clause_record, rows), key=clause_sort_key)
 
 
+def dated_clauses(tx: Tx, jurisdiction: str | None) -> list[ClauseRecord]:
+    rows = tx.rows(cypher.DATED_CLAUSES, jurisdiction=jurisdiction)
+    return sorted(map(clause_record, rows), key=clause_sort_key)
+
+
 def lead_units(tx: Tx, clause_id: str) -> list[Unit]:
     """Lead units of a clause in annotation order (both reads in one transaction)."""
     rows = tx.rows(cypher.CLAUSE_LEADS, id=clause_id)

@@ -150,6 +150,10 @@ class Neo4jStore:
             return []
         return self._db.read(reads.shared_clauses, distinct)
 
+    def dated_clauses(self, jurisdiction: str | None = None) -> list[ClauseRecord]:
+        """Clauses that state a time limit (one query over the clauses' deadline property)."""
+        return self._db.read(reads.dated_clauses, jurisdiction)
+
     def lead_units(self, clause_id: str) -> list[Unit]:
         """Lead units of a clause in annotation order."""
         return self._db.read(reads.lead_units, clause_id)

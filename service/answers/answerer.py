@@ -67,6 +67,7 @@ class Answerer:
             Intent.CITED_BY: self._cites,
             Intent.MOST_TASKS: self._most_tasks,
             Intent.COLLABORATORS: self._collaborators,
+            Intent.DUE: self._due,
             Intent.CLARIFY: self._clarify,
             Intent.SEARCH: self._search,
         }
@@ -140,15 +141,23 @@ class Answerer:
             named = routed.mentions[0].text if routed.mentions else ""
             return self._not_found(question, routed, what="unit", name=named)
         per_unit: list[tuple[Unit, list[CitedClause]]] = []
-        topic = topic_query(routed.topic)
+        topic = topic_query(routed.topic) if routed.due is None else None
         for unit in units:
             records = self.workspace.graph.unit_clauses(unit.id, role)
             clauses = [CitedClause(r) for r in records]
             if topic and clauses:
                 clauses = self._by_topic(topic, unit, role, clauses)
             per_unit.append((unit, clauses))
+        if routed.due is not None:
+            # 县商务局年底前要完成哪些任务? Its clauses that state a time limit, soonest first.
+            dated = [(u, _due_by(c, routed.due), len(c)) for u, c in per_unit]
+            per_unit = [(u, c) for u, c, _ in dated]
+            text = wording.due(dated, routed.due, role, routed.language, _DUE_SHOWN)
+        else:
+            text = wording.unit_duties(
+                per_unit, role, routed.language, routed.topic if topic else ""
+            )
         all_clauses = tuple(c for _, clauses in per_unit for c in clauses)
-        text = wording.unit_duties(per_unit, role, routed.language, routed.topic if topic else "")
         return Answer(
             question,
             routed.intent.value,
@@ -218,6 +227,23 @@ class Answerer:
         return Answer(
             question, routed.intent.value, text, units=(unit.name, *[names.get(p, p) for p in partners]),
             clauses=tuple(clauses), language=routed.language, jurisdictions=(unit.jurisdiction,), found=bool(partners),
+        )  # fmt: skip
+
+    def _due(self, question: str, routed: Route) -> Answer:
+        """Tasks due by a date (or with any time limit) across the store or one jurisdiction."""
+        unknown = _unknown_unit(question, self._catalogue_now()[0])
+        if unknown:
+            return self._not_found(question, routed, what="unit", name=unknown)
+        records = self.workspace.graph.dated_clauses(_only(routed.jurisdictions))
+        clauses = _due_by([CitedClause(r) for r in records], routed.due or "")
+        text = wording.due(
+            [(None, clauses, 0)], routed.due or "", None, routed.language, _DUE_SHOWN
+        )
+        return Answer(
+            question, Intent.DUE.value, text, clauses=tuple(clauses[:_DUE_SHOWN]),
+            units=tuple(dict.fromkeys(u for c in clauses[:_DUE_SHOWN] for u in c.lead_units)),
+            language=routed.language, jurisdictions=tuple(dict.fromkeys(c.jurisdiction for c in clauses)),
+            found=bool(clauses),
         )  # fmt: skip
 
     def _clarify(self, question: str, routed: Route) -> Answer:
@@ -378,6 +404,20 @@ _RANKED_BY: dict[Role | None, str] = {
     Role.RESPONSIBLE: "responsible",
     None: "tasks",
 }
+
+
+_DUE_SHOWN = 50  # clauses a deadline answer cites per unit (the rest are counted)
+
+
+def _due_by(clauses: Sequence[CitedClause], by: str) -> list[CitedClause]:
+    """The clauses whose time limit falls on or before ``by`` (every clause with a time limit when
+    ``by`` is empty), soonest first; limits without a date (长期坚持) come last."""
+    dated = [
+        c
+        for c in clauses
+        if c.deadline and (not by or (c.record.clause.deadline_date or "9999") <= by)
+    ]
+    return sorted(dated, key=lambda c: c.record.clause.deadline_date or "9999")
 
 
 def _restrict(routed: Route, jurisdiction: str) -> Route:

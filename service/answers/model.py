@@ -66,6 +66,11 @@ class CitedClause:
         return self.record.clause.responsible_units
 
     @property
+    def deadline(self) -> str:
+        """The time limit the clause states, as written (2025年底前), or ``""``."""
+        return self.record.clause.deadline
+
+    @property
     def citation(self) -> str:
         """《policy title》 and the clause as cited: 《开发区改革开放实施意见》（十五）."""
         return f"《{self.record.policy_title}》{self.record.clause.marker}"

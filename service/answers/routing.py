@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
 
+from policykg.ingest.deadlines import deadline_date
 from policykg.ingest.jurisdiction import gazetteer
 from policykg.ingest.model import Role, Unit, UnitKind
 from policykg.ingest.structure import find_doc_numbers
@@ -35,6 +36,7 @@ class Intent(StrEnum):
     CITED_BY = "cited_by"  # 哪些文件引用了它?
     MOST_TASKS = "most_tasks"  # 哪个单位牵头的任务最多?
     COLLABORATORS = "collaborators"  # 县商务局和谁合作最多?
+    DUE = "due"  # 2025年底前要完成哪些任务? / Which tasks are due by 2025?
     CLARIFY = "clarify"  # 商务局 matches several units: ask back
     SEARCH = "search"  # anything else: hybrid retrieval
 
@@ -68,6 +70,9 @@ class Route:
         doc_numbers: 文号 named in the question.
         titles: 《titles》 named in the question.
         topic: What remains of the question once units and question words are removed.
+        compare: The question compares the unit across jurisdictions (各区的水务局分别…).
+        due: For a question about time limits, the last day asked about (``YYYY-MM-DD``: 2025年底前,
+            by 2025), or ``""`` when it names no date (年底前要完成哪些?); None for other questions.
     """
 
     intent: Intent
@@ -79,6 +84,7 @@ class Route:
     titles: tuple[str, ...] = ()
     topic: str = ""
     compare: bool = False
+    due: str | None = None
 
     @property
     def units(self) -> list[Unit]:
@@ -128,6 +134,20 @@ _WHO = re.compile(
     r"\bwho\b|\bwhich (?:unit|department|bureau|agency|office|body|organ)s?\b"
 )
 _LEAD_OR_CHARGE = re.compile(r"牵头|负责|主管|主抓|\blead|\bin charge\b|\bresponsible\b|\boversee")
+# A question about time limits: 2025年底前 / 年底前 / 时限 / 截止 / due by 2025 / deadline.
+_DUE = re.compile(
+    r"(?:\d{4}\s*年\s*(?:\d{1,2}\s*月\s*)?(?:上半年|下半年|底|末)?\s*(?:前|以前|之前|内|到期)|"
+    r"\d{4}\s*年(?=.{0,6}(?:到期|完成|截止))|年底前|年末前|年底|年内|时限|期限|截止|到期|时间节点|完成时间|"
+    r"(?:什么时候|何时|哪年)(?:要|需要|应当|必须)?完成|"
+    r"\b(?:due|deadlines?|time limits?)\b(?:\s+(?:by|in|before)\s+(?:the end of\s+)?\d{4})?|"
+    r"\b(?:by|before) (?:the end of )?\d{4}\b)",
+    re.IGNORECASE,
+)
+# ... that asks for a list of tasks (a fact question such as 答复期限是多少天? is not one).
+_LISTING = re.compile(
+    r"哪些|哪几|什么(?:任务|工作|事项)|列出|\bwhich\b|\bwhat (?:tasks|work|clauses)\b|\blist\b",
+    re.IGNORECASE,
+)
 _COMPARE = re.compile(
     r"分别|各自|对比|比较|相比|\bcompare\b|\brespectively\b|\beach\b|\bin (?:each|every)\b|\bversus\b|\bvs\.?\b"
 )
@@ -394,6 +414,8 @@ def route(
     titles = tuple(re.findall(r"《([^》]+)》", question))
     lowered = question.lower()
     role = _role(lowered)
+    due_phrase = _DUE.search(question)
+    due = _due_date(due_phrase.group(0)) if due_phrase else None
     compare = bool(_COMPARE.search(lowered)) and (
         len(places) > 1 or "各" in question or "each" in lowered
     )
@@ -404,8 +426,9 @@ def route(
         jurisdictions=places,
         doc_numbers=doc_numbers,
         titles=titles,
-        topic=_topic(question, mentions, places),
+        topic=_topic(_DUE.sub(" ", question) if due_phrase else question, mentions, places),
         compare=compare,
+        due=due,
     )
     return replace(base, intent=_intent(lowered, base, role), role=role)
 
@@ -429,9 +452,26 @@ def _intent(lowered: str, base: Route, role: Role | None) -> Intent:
         return Intent.SHARED
     if mentions:
         return _UNIT_INTENT_BY_ROLE.get(role, Intent.UNIT_DUTIES)
+    if (
+        base.due is not None
+        and _LISTING.search(lowered)
+        and not (_WHO.search(lowered) and _LEAD_OR_CHARGE.search(lowered))
+    ):
+        return Intent.DUE
     if _WHO.search(lowered) and _LEAD_OR_CHARGE.search(lowered):
         return Intent.WHO_LEADS
     return Intent.SEARCH
+
+
+def _due_date(phrase: str) -> str:
+    """The last day a question's time phrase allows (2025年底前 -> 2025-12-31; by 2025 ->
+    2025-12-31), or ``""`` when it names no year (年底前, 时限, deadline)."""
+    year = re.search(r"\d{4}", phrase)
+    if year is None:
+        return ""
+    if re.search(r"[A-Za-z]", phrase):
+        return deadline_date(year.group(0) + "年")
+    return deadline_date(phrase)
 
 
 _UNIT_INTENT_BY_ROLE: dict[Role | None, Intent] = {

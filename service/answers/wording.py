@@ -28,17 +28,26 @@ def cite_list(
     intro_zh: str = "",
     intro_en: str = "",
     with_units: bool = False,
+    with_deadline: bool = False,
 ) -> str:
-    """The clauses cited one after another: 《title》（十五）clause title; …"""
+    """The clauses cited one after another: 《title》（十五）clause title; …
+
+    ``with_units`` adds each clause's lead units, ``with_deadline`` its time limit.
+    """
     parts = []
     for clause in clauses:
         item = f"{clause.citation}{clause.title}"
+        notes = []
         if with_units and clause.lead_units:
-            item += (
-                f"（牵头：{'、'.join(clause.lead_units)}）"
-                if language == "zh"
-                else f" (lead: {'、'.join(clause.lead_units)})"
+            label = "牵头" if language == "zh" else "lead"
+            notes.append(f"{label}：{'、'.join(clause.lead_units)}" if language == "zh" else
+                         f"{label}: {'、'.join(clause.lead_units)}")  # fmt: skip
+        if with_deadline and clause.deadline:
+            notes.append(
+                f"时限：{clause.deadline}" if language == "zh" else f"due: {clause.deadline}"
             )
+        if notes:
+            item += f"（{'；'.join(notes)}）" if language == "zh" else f" ({'; '.join(notes)})"
         parts.append(item)
     if language == "en":
         return intro_en + " " + "; ".join(parts) + "."
@@ -106,6 +115,57 @@ def _unit_block(
     if shares:
         parts.append("参与：" + cite_list(shares, "zh"))
     return f"{unit.name}{about}牵头 {len(leads)} 项、参与 {len(shares)} 项工作。" + "".join(parts)
+
+
+def due(
+    per_unit: Sequence[tuple[Unit | None, Sequence[CitedClause], int]],
+    by: str,
+    role: Role | None,
+    language: str,
+    shown: int,
+) -> str:
+    """Tasks with a time limit (by the date ``by`` when given), soonest first.
+
+    ``per_unit`` holds (unit, its dated clauses, how many clauses it has in all) for a unit
+    question, or a single (None, dated clauses, 0) for the whole store; ``shown`` caps the clauses
+    cited per group.
+    """
+    lines = []
+    for unit, clauses, total in per_unit:
+        listed = clauses[:shown]
+        more = len(clauses) - len(listed)
+        if language == "en":
+            scope = f" due by {by}" if by else " with a time limit"
+            who = (
+                f"{unit.name} {_EN_ROLE.get(role, 'has')}" if unit else "The stored documents have"
+            )
+            if not clauses:
+                counted = f" (of {total} task(s))" if unit and total else ""
+                lines.append(f"{who} no task{scope}{counted}.")
+                continue
+            text = f"{who} {len(clauses)} task(s){scope}, soonest first:"
+            text += cite_list(listed, "en", with_units=unit is None, with_deadline=True)
+            lines.append(text + (f" ({more} more not listed.)" if more else ""))
+            continue
+        scope = f"在 {by} 前到期" if by else "规定了时限"
+        if not clauses:
+            if unit is None:
+                lines.append(f"库中文件没有{scope}的工作。")
+            else:
+                counted = f"（共 {total} 项）" if total else ""
+                lines.append(
+                    f"{unit.name}{_ZH_ROLE.get(role, '承担的')}工作中没有{scope}的{counted}。"
+                )
+            continue
+        who = f"{unit.name}{_ZH_ROLE.get(role, '承担的')}工作中" if unit else "库中文件"
+        text = f"{who}有 {len(clauses)} 项工作{scope}，按时限先后："
+        text += cite_list(listed, "zh", with_units=unit is None, with_deadline=True)
+        lines.append(text + (f"另有 {more} 项未列出。" if more else ""))
+    return "\n".join(lines)
+
+
+_EN_ROLE: dict[Role | None, str] = {Role.LEAD: "leads", Role.RESPONSIBLE: "shares"}
+_ZH_ROLE: dict[Role | None, str] = {Role.LEAD: "牵头的", Role.RESPONSIBLE: "参与的"}
 
 
 def shared(names: list[str], groups: list[tuple[str, list[CitedClause]]], language: str) -> str:

@@ -148,6 +148,29 @@ class GraphStoreContract:
         assert seeded.shared_clauses([commerce, "nobody"]) == []
         assert seeded.lead_units("nope") == []
 
+    def test_dated_clauses_are_those_stating_a_time_limit(self, store: GraphStore) -> None:
+        dated = parse_text(
+            "一、任务\n（一）建成物流园。2025年底前完成。（牵头单位：县商务局）\n"
+            "（二）持续优化营商环境。（牵头单位：县发改局）\n"
+            "（三）完成园区规划。2024年6月底前完成。（牵头单位：县发改局）\n",
+            "dated.txt",
+            jurisdiction="某县",
+        )
+        other = parse_text(
+            "一、任务\n（一）建成码头。2026年底前完成。（牵头单位：市交通局）\n",
+            "other.txt",
+            "某市",
+        )
+        store.write_policies([dated, other])
+        records = store.dated_clauses("某县")
+        assert [(r.clause.number, r.clause.deadline) for r in records] == [
+            ("一", "2025年底前"),
+            ("三", "2024年6月底前"),
+        ]
+        assert records[1].clause.deadline_date == "2024-06-30"
+        assert {r.jurisdiction for r in store.dated_clauses()} == {"某县", "某市"}
+        assert store.dated_clauses("nowhere") == []
+
     def test_clause_ids_of_policies(self, seeded: GraphStore, seed_policy: Policy) -> None:
         assert seeded.clause_ids_of([seed_policy.id, "nope"]) == {c.id for c in seed_policy.clauses}
         assert seeded.clause_ids_of([]) == set()

@@ -18,6 +18,10 @@ running the code:
   财政局 (市财政局 of 广州 dev/001, 区财政局 of 黄浦 dev/007 and 宝山 dev/010, 县财政局 of the seed and
   柳河), 教育局 (市教育局 dev/001, 区教育局 dev/007 and dev/010), 民政局 (市民政局 dev/001, 区民政局
   dev/010).
+- due: the tasks due by a date. table_pipe's 完成时限 column gives rows 1, 6, 7 2023年12月底前, row 2
+  2023年6月底前, row 3 2023年9月底前, rows 4 and 5 持续推进 (no date); county_lead_support's (一) and
+  (七) say 2023年底前, its (五) 到2025年. 县市场监督管理局 leads row 2 and shares row 7; 县司法局 leads
+  row 7; 县商务局 (柳河) shares row 5 and leads (五).
 - not found: 县商务和投资促进局 and 县烟草专卖局 appear in no document; the first is close to
   县商务局.
 """
@@ -81,6 +85,22 @@ class Clarify:
     mention: str
     candidates: tuple[tuple[str, tuple[str, ...]], ...]
     intent: str = "clarify"
+
+
+@dataclass(frozen=True)
+class Due:
+    """Tasks with a time limit on or before ``by`` (``""``: any limit), of ``unit`` when given,
+    in ``place``: exactly the ``expected`` clauses, soonest first (ties in document order, undated
+    limits last), each showing its ``deadline`` in the answer."""
+
+    id: str
+    lang: str
+    question: str
+    place: str
+    by: str
+    expected: tuple[tuple[Clause, str], ...]
+    unit: str = ""
+    intent: str = "due"
 
 
 @dataclass(frozen=True)
@@ -202,7 +222,37 @@ CLARIFY = [
     ),
 ]  # fmt: skip
 
-HAND_QUESTIONS: list[CitedBy | Collaborators | Clarify] = [*CITED_BY, *COLLABORATORS, *CLARIFY]
+TABLE = "corpus/synthetic/table_pipe.txt"
+DIGITAL_PLAN = "corpus/synthetic/county_lead_support.txt"
+ROW_1 = (Clause(TABLE, "1", "深化“一网通办”改革"), "2023年12月底前")
+ROW_2 = (Clause(TABLE, "2", "压减企业开办时间"), "2023年6月底前")
+ROW_3 = (Clause(TABLE, "3", "推行工程建设项目审批"), "2023年9月底前")
+ROW_5 = (Clause(TABLE, "5", "开展“万人助万企”"), "持续推进")
+ROW_6 = (Clause(TABLE, "6", "拓宽中小微企业融资渠道"), "2023年12月底前")
+ROW_7 = (Clause(TABLE, "7", "规范涉企行政检查"), "2023年12月底前")
+FIVE_G = (Clause(DIGITAL_PLAN, "一", "加快5G网络建设"), "2023年底前")
+E_GOV = (Clause(DIGITAL_PLAN, "七", "深化“数字政府”建设"), "2023年底前")
+TRADE = (Clause(DIGITAL_PLAN, "五", "壮大数字商贸"), "2025年")
+
+DUE = [
+    Due("hd01", "zh", "2023年底前要完成哪些任务？", "柳河县", "2023-12-31",
+        (ROW_2, ROW_3, ROW_1, ROW_6, ROW_7, FIVE_G, E_GOV)),
+    Due("hd02", "en", "Which tasks are due by 2023?", "柳河县", "2023-12-31",
+        (ROW_2, ROW_3, ROW_1, ROW_6, ROW_7, FIVE_G, E_GOV)),
+    Due("hd03", "zh", "县市场监督管理局2023年6月底前要完成哪些任务？", "柳河县", "2023-06-30",
+        (ROW_2,), unit="县市场监督管理局", intent="unit_duties"),
+    Due("hd04", "en", "Which tasks must the 县司法局 finish before the end of 2023?", "柳河县",
+        "2023-12-31", (ROW_7,), unit="县司法局", intent="unit_duties"),
+    Due("hd05", "zh", "县商务局年底前要完成哪些任务？", "柳河县", "", (TRADE, ROW_5),
+        unit="县商务局", intent="unit_duties"),
+]  # fmt: skip
+
+HAND_QUESTIONS: list[CitedBy | Collaborators | Clarify | Due] = [
+    *CITED_BY,
+    *COLLABORATORS,
+    *CLARIFY,
+    *DUE,
+]
 
 NOT_FOUND = [
     NotFound("hn01", "zh", "县商务和投资促进局负责什么？", "县商务和投资促进局", "县商务局"),

@@ -29,11 +29,13 @@ from tests.service.hand_questions import (
     CITED_BY,
     CLARIFY,
     COLLABORATORS,
+    DUE,
     NOT_FOUND,
     WRONG_ANSWERS,
     CitedBy,
     Clarify,
     Collaborators,
+    Due,
     NotFound,
 )
 
@@ -164,6 +166,26 @@ def test_clarify_asks_back_naming_every_unit_it_may_mean(
         assert name in by_name, answer.candidates
         assert all(p in by_name[name] for p in places), by_name[name]
         assert name in answer.answer
+
+
+@pytest.mark.parametrize("case", [param(c, c.id, WRONG_ANSWERS) for c in DUE])
+def test_a_deadline_question_lists_exactly_the_tasks_due_with_their_time_limits(
+    corpus_store: CorpusStore, case: Due
+) -> None:
+    [place] = [
+        j for j in corpus_store.service.jurisdictions().jurisdictions if case.place in j.name
+    ]
+    answer = corpus_store.service.ask(case.question, jurisdiction=place.name)
+    assert (answer.intent, answer.found, answer.language) == (case.intent, True, case.lang)
+    expected = [resolve(corpus_store.policies, c.ref()) for c, _ in case.expected]
+    assert [c.clause_id for c in answer.clauses] == expected  # soonest first, undated last
+    for cited, (_, deadline) in zip(answer.clauses, case.expected, strict=True):
+        assert cited.deadline == deadline
+        assert deadline in answer.answer
+        if case.by and cited.deadline_date:
+            assert cited.deadline_date <= case.by
+    if case.unit:
+        assert answer.units == [case.unit]
 
 
 @pytest.mark.xfail(

@@ -14,6 +14,7 @@ from tests.service.hand_questions import (
     CitedBy,
     Clarify,
     Collaborators,
+    Due,
 )
 
 KNOWN_MISROUTES = {
@@ -52,7 +53,7 @@ def test_the_known_misroutes_are_fixture_questions() -> None:
 
 @pytest.mark.parametrize("case", [param(c, c.id, MISROUTED) for c in HAND_QUESTIONS])
 def test_hand_question_routes_to_its_intent(
-    corpus_store: CorpusStore, case: CitedBy | Collaborators | Clarify
+    corpus_store: CorpusStore, case: CitedBy | Collaborators | Clarify | Due
 ) -> None:
     routed = corpus_store.answerer.route(case.question)
     assert routed.intent.value == case.intent, (case.question, routed)
@@ -61,6 +62,9 @@ def test_hand_question_routes_to_its_intent(
         # A document named in 《》 or by its 文号 is read as such.
         if f"《{case.cited}》" in case.question or "〔" in case.cited:
             assert case.cited in (*routed.titles, *routed.doc_numbers)
+    elif isinstance(case, Due):
+        assert routed.due == case.by
+        assert [u.name for u in routed.units][:1] == ([case.unit] if case.unit else [])
     elif isinstance(case, Collaborators):
         assert routed.units and routed.units[0].name == case.unit
     else:
