@@ -191,6 +191,11 @@ class AskResponse(BaseModel):
     candidates: list[str]
     found: bool
     rewritten: bool
+    evidence: list[str] = Field(
+        default=[],
+        description="For an answer found by retrieval: the sentences of the first clause that "
+        "answer the question, as written in it",
+    )
 
     @classmethod
     def of(cls, answer: Answer) -> Self:
@@ -207,6 +212,7 @@ class AskResponse(BaseModel):
             candidates=list(answer.candidates),
             found=answer.found,
             rewritten=answer.rewritten,
+            evidence=list(answer.evidence),
         )
 
 

@@ -23,6 +23,7 @@ from policykg.graph.schema import title_key
 from policykg.ingest.model import Role, Unit, UnitKind
 from policykg.search.hybrid import SearchMode
 from policykg.service.answers import wording
+from policykg.service.answers.evidence import answering_clause
 from policykg.service.answers.model import Answer, AnswerRewriter, CitedClause
 from policykg.service.answers.routing import (
     Intent,
@@ -371,10 +372,12 @@ class Answerer:
         if not found:
             return self._not_found(question, routed)
         clauses = tuple(CitedClause(f.record, f.hit.score) for f in found)
-        text = wording.closest(clauses, routed.language)
+        source, sentences = answering_clause(question, clauses)
+        evidence = tuple(sentences)
+        text = wording.closest(clauses, routed.language, source, evidence)
         return Answer(
             question, Intent.SEARCH.value, text, clauses=clauses, language=routed.language,
-            jurisdictions=tuple(dict.fromkeys(c.jurisdiction for c in clauses)),
+            jurisdictions=tuple(dict.fromkeys(c.jurisdiction for c in clauses)), evidence=evidence,
         )  # fmt: skip
 
     def _not_found(self, question: str, routed: Route, what: str = "", name: str = "") -> Answer:

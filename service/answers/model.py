@@ -92,6 +92,8 @@ class Answer:
         candidates: For a question that names a unit ambiguously, the units it may mean.
         found: False when nothing in the store answers the question.
         rewritten: True when an LLM reworded the answer text.
+        evidence: For a retrieval answer, the sentences of the first clause that answer the
+            question (…有效期是几年? -> 评估报告5年内有效), as written in it.
     """
 
     question: str
@@ -105,6 +107,7 @@ class Answer:
     candidates: tuple[str, ...] = ()
     found: bool = True
     rewritten: bool = False
+    evidence: tuple[str, ...] = ()
 
 
 class AnswerRewriter(Protocol):

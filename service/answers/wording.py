@@ -297,11 +297,20 @@ def cites(
     return text
 
 
-def closest(clauses: Sequence[CitedClause], language: str) -> str:
-    """A retrieval answer: the clauses closest to the question, with their lead units."""
+def closest(
+    clauses: Sequence[CitedClause],
+    language: str,
+    source: CitedClause | None = None,
+    evidence: Sequence[str] = (),
+) -> str:
+    """A retrieval answer: the clauses closest to the question, with their lead units, and the
+    sentences of one of them (``source``) that answer the question."""
+    quoted = "".join(f"“{s}”" for s in evidence)
     if language == "en":
-        return "The clauses closest to the question:" + cite_list(clauses, "en", with_units=True)
-    return "与问题最相关的条款：" + cite_list(clauses, "zh", with_units=True)
+        text = "The clauses closest to the question:" + cite_list(clauses, "en", with_units=True)
+        return text + (f"\nFrom {source.citation}: {quoted}" if source and evidence else "")
+    text = "与问题最相关的条款：" + cite_list(clauses, "zh", with_units=True)
+    return text + (f"\n其中{source.citation}写道：{quoted}" if source and evidence else "")
 
 
 def not_found(
