@@ -50,7 +50,8 @@ _NOT_A_UNIT = re.compile(
 _BARE = frozenset({"政府", "人民政府", "部门", "单位", "机关", "机构", "组织", "地方", "地方政府"})
 _SUBJECT_CHARS = re.compile(r"[^，,：:（）()《》“”\"]+$")
 _UNITS_AT_START = re.compile(
-    r"^[^，,。；;：:]{2,60}?(?=负责|做好|开展|制定|组织|推进|加强|建立|实施|落实|研究|编制|对|按照|依法|共同|联合|进行|做|抓好|统筹|指导|协调|督促|完善|确定|提出|审核|审查|办理|查处|处理|监督|管理|保障|加快|拟订|划定|设立|核定|发布|公布|征求|责令|在|给予|予以|作出|拟定|核发|审批|批准|处罚|没收|采取|，|,|$)"
+    r"^[^，,。；;：:]{2,60}?(?:部门|局|委员会|委|办公室|办|厅|部|署|机关|机构|政府|管委会|中心|街道|镇|乡|"
+    r"街镇|办事处|单位|院|队|站|所|专班)(?:[（(][^）)]{1,8}[)）])?(?=负责|做好|开展|制定|组织|推进|加强|建立|实施|落实|研究|编制|对|按照|依法|共同|联合|进行|做|抓好|统筹|指导|协调|督促|完善|确定|提出|审核|审查|办理|查处|处理|监督|管理|保障|加快|拟订|划定|设立|核定|发布|公布|征求|责令|在(?![\u4e00-\u9fff]{1,3}(?:机构|分支机构|派出机构))|给予|予以|作出|拟定|核发|审批|批准|处罚|没收|采取|，|,|$)"
 )
 
 
@@ -117,6 +118,12 @@ def _read_sentence(sentence: str, *, owner: bool = False) -> Statement | None:
         if not subject:
             position = keyword.end()
             continue
+        if word in ("配合", "协助") and (helped := _units_helped(rest)):
+            leads.extend(helped)  # X配合Y做好…: Y leads, X shares
+            responsible.extend(subject)
+            coordinated = True
+            position = keyword.end()
+            continue
         if word == "负责" and len(subject) == 1 and not coordinated:
             leads.extend(subject)  # one unit in charge leads
         else:
@@ -159,11 +166,25 @@ def _units_at_start(rest: str) -> list[UnitName]:
     return _government_units(_TRAILING.sub("", match.group(0).strip()))
 
 
+# The units a sentence says are helped (配合Y…): a list ending as a body's name does, and not
+# followed by more of the list (、和及等) or of the name (部门, 委员会, 办公室, 在沪机构).
+_HELPED = re.compile(
+    r"^[^，,。；;：:]{2,60}?(?:部门|局|委员会|委|办公室|厅|部|署|机关|机构|政府|管委会|中心|办事处|分局|总局)"
+    r"(?:[（(][^）)]{1,8}[)）])?(?![、和及与等门员公事处]|在[\u4e00-\u9fff]{1,3}机构)"
+)
+
+
+def _units_helped(rest: str) -> list[UnitName]:
+    """The units right after 配合 / 协助 (配合中央金融管理部门开展…), if it names any."""
+    match = _HELPED.match(rest)
+    return _government_units(match.group(0)) if match else []
+
+
 _LEVEL = r"(?:市|县|区|省|镇|乡)(?:[（(][市区县、]{1,5}[)）])?"
 _LEVEL_LIST = re.compile(rf"^(?P<levels>{_LEVEL}(?:、{_LEVEL})+)(?P<rest>[^、，,]{{2,}})$")
 _SHARED_SUFFIX = re.compile(
-    r"^(?P<prefix>县级以上(?:地方)?人民政府|自治县|自治州|市(?!场)|县|区(?!域)|省(?!级)|乡镇|同级)?"
-    r"(?P<body>.+?)等?(?P<suffix>行政主管部门|主管部门|管理部门|部门)$"
+    r"^(?P<prefix>县级以上(?:地方)?人民政府|自治县|自治州|国家|市(?!场)|县|区(?!域)|省(?!级)|乡镇|同级)?"
+    r"(?P<body>.+?)等?(?P<suffix>行政主管部门|主管部门|部门)$"
 )
 
 
@@ -199,9 +220,54 @@ _ENDS_LIKE_UNIT = re.compile(
 )
 
 
+# 和 / 及 between two bodies (区建设管理委和区水务局), not inside a name (住房和城乡建设部门): the word
+# before it ends as a body's name does.
+_BODY_AND = re.compile(
+    "(?:"
+    + "|".join(
+        f"(?<={ending})"
+        for ending in (
+            "局",
+            "委",
+            "办",
+            "厅",
+            "部",
+            "署",
+            "部门",
+            "机关",
+            "机构",
+            "政府",
+            "中心",
+            "办事处",
+        )
+    )
+    + r")(?:和|以及|及)(?=[\u4e00-\u9fff]{2})"
+)
+
+
+_QUALIFIER = re.compile(r"^(?:自治县|自治州|市(?!场)|县(?!级)|区(?!域)|省(?!级)|镇|乡)")
+_PLACEHOLDER_START = re.compile(r"^(?:有关|相关|各|其他|其它|同级|上级|下级|国家|中央|国务院)")
+
+
+def _carry_qualifier(text: str) -> str:
+    """市住房和城乡建设部门和公安机关 -> …和市公安机关: a body after 和 without a level of its own
+    has the first body's (区人民政府或者街道办事处 keeps each as written)."""
+    parts = _BODY_AND.split(text)
+    level = _QUALIFIER.match(parts[0])
+    if len(parts) < 2 or level is None:
+        return "或".join(parts)
+    carried = [
+        level.group(0) + p.removeprefix("其")  # 市人民政府及其有关部门: 市有关部门
+        if p.startswith("其") or not (_QUALIFIER.match(p) or _PLACEHOLDER_START.match(p))
+        else p
+        for p in parts[1:]
+    ]
+    return "或".join([parts[0], *carried])
+
+
 def _government_units(text: str) -> list[UnitName]:
     # 区人民政府或者街道办事处: two bodies, each named in full (no qualifier carried across).
-    parts = [p for p in re.split(r"或者|或(?=[\u4e00-\u9fff]{2})", text) if p]
+    parts = [p for p in re.split(r"或者|或(?=[\u4e00-\u9fff]{2})", _carry_qualifier(text)) if p]
     if len(parts) > 1:
         found = [_government_units(p) for p in parts]
         return [] if any(not units for units in found) else [u for units in found for u in units]

@@ -48,6 +48,30 @@ def roles(text: str) -> tuple[list[str], list[str]]:
             [],
             ["区建管委", "区交通委", "区水务局"],
         ),
+        # X配合Y…: the unit helped leads, the helper shares (上海 009); 和 between two bodies splits
+        # them, a body after 和 without a level takes the first one's, 及其有关部门 is the first
+        # body's level's 有关部门.
+        (
+            "市人民政府及其有关部门应当配合中央金融管理部门和国家发展改革、商务等部门完善产品序列。",
+            ["中央金融管理部门", "国家发展改革部门", "国家商务部门"],
+            ["市人民政府", "市有关部门"],
+        ),
+        (
+            "市住房和城乡建设、交通运输、应急管理部门和公安机关应当会同有关部门制定应急预案。",
+            ["市住房和城乡建设部门", "市交通运输部门", "市应急管理部门", "市公安机关"],
+            ["有关部门"],
+        ),
+        # 会同 partners up to where the list ends (a name with 管理 in it, 在沪机构, a bracket).
+        (
+            "市地方金融部门应当会同中央金融管理部门在沪机构和市商务、市场监管等部门建立联合工作机制。",
+            ["市地方金融部门"],
+            ["中央金融管理部门在沪机构", "市商务部门", "市市场监管部门"],
+        ),
+        (
+            "自治县渔业主管部门应当会同公安、市场监督管理等部门，建立健全执法监管机制。",
+            ["自治县渔业主管部门"],
+            ["公安部门", "市场监督管理部门"],
+        ),
         # A list sharing its qualifier or its ending is written out item by item; 和 stays inside
         # a department's name (济南 007, 秀山 004).
         (
