@@ -31,7 +31,8 @@ _LIST_MARKER = re.compile(
     r"^(?:\d{1,3}[.．、]|[（(]\d{1,3}[)）]|[（(][一二三四五六七八九十]+[)）])"
 )
 _KEYWORD = re.compile(
-    r"会同|联合|牵头|(?:按照|按|依照|根据)(?:各自|各自的)?(?:职责|职能)(?:分工)?|配合|协助|负责(?!人)"
+    r"会同|联合|牵头|(?:按照|按|依照|根据)(?:各自|各自的)?(?:职责|职能)(?:分工)?|"
+    r"在各自(?:的)?职责范围内|配合|协助|负责(?!人)"
 )
 # Words before a subject that are not part of it, and adverbs between it and its verb.
 _LEADING = re.compile(
@@ -140,10 +141,15 @@ def _subject(before: str) -> list[UnitName]:
     """The units right before a role word: after the last comma, without 由 and adverbs."""
     chunks = _CLAUSE_BREAK.split(before)
     tail = chunks[-1].strip()
-    if not tail and len(chunks) > 1:
-        # X是本市…主管部门，负责…: the body the sentence defines is the subject.
-        defined = _DEFINES.match(chunks[-2].strip())
-        tail = defined.group(1) if defined else ""
+    if not _TRAILING.sub("", _LEADING.sub("", tail)) and len(chunks) > 1:
+        # X是本市…主管部门，负责…: the body the sentence defines is the subject; so is a list
+        # standing alone before the comma (市发展和改革、公安等部门，按照各自职责…).
+        previous = chunks[-2].strip()
+        defined = _DEFINES.match(previous)
+        tail = defined.group(1) if defined else previous if _LIST_ALONE.search(previous) else ""
+    elif "对" in tail:
+        # 自治县人民政府应当对…负责: the subject comes before 对.
+        tail = tail.split("对", 1)[0] or tail
     if "由" in tail:
         tail = tail.rsplit("由", 1)[1]  # 其余单位的推进由街镇负责: the subject follows 由
     tail = _LIST_MARKER.sub("", tail)  # 1.提篮桥街道办事处负责…: the item's number is no name
@@ -156,6 +162,10 @@ def _subject(before: str) -> list[UnitName]:
     if len(tail) < 2 or not _SUBJECT_CHARS.match(tail.replace("（", "").replace("）", "")):
         return []
     return _government_units(tail)
+
+
+# A chunk that is only a list of bodies (…等部门, …等相关主管部门).
+_LIST_ALONE = re.compile(r"等(?:有关|相关)?(?:行政主管部门|主管部门|部门|单位)$")
 
 
 def _units_at_start(rest: str) -> list[UnitName]:
@@ -184,7 +194,7 @@ _LEVEL = r"(?:市|县|区|省|镇|乡)(?:[（(][市区县、]{1,5}[)）])?"
 _LEVEL_LIST = re.compile(rf"^(?P<levels>{_LEVEL}(?:、{_LEVEL})+)(?P<rest>[^、，,]{{2,}})$")
 _SHARED_SUFFIX = re.compile(
     r"^(?P<prefix>县级以上(?:地方)?人民政府|自治县|自治州|国家|市(?!场)|县|区(?!域)|省(?!级)|乡镇|同级)?"
-    r"(?P<body>.+?)等?(?P<suffix>行政主管部门|主管部门|部门)$"
+    r"(?P<body>.+?)(?:等(?:有关|相关)?)?(?P<suffix>行政主管部门|主管部门|部门)$"
 )
 
 
