@@ -193,6 +193,8 @@ class _FoundRoles:
 
 
 _ARTICLE_LABEL = re.compile(r"^第.+条$")
+# A section that assigns duties: a sentence there whose subject is a unit states that unit's duty.
+_DUTY_SECTION = re.compile(r"职责分工|部门职责|工作分工|任务分工|职责任务|分工负责|工作职责")
 _ASSISTS = re.compile(r"^(?:配合|协助|协同)")
 
 
@@ -232,7 +234,11 @@ def _read_roles(outline: Outline, *, regulation: bool = False) -> list[_FoundRol
             roles.add(len(owners) == 1 and not assists, owners, RoleSource.SECTION, heading)
         article = regulation and _ARTICLE_LABEL.match(draft.label)
         source = RoleSource.REGULATION if article else RoleSource.PROSE
-        for statement in read_statements(draft.text, owner=bool(draft.owners)):
+        section = (
+            outline.sections[draft.section_index].title if draft.section_index is not None else ""
+        )
+        duty = bool(_DUTY_SECTION.search(section) or _DUTY_SECTION.search(draft.heading))
+        for statement in read_statements(draft.text, owner=bool(draft.owners), duty=duty):
             roles.add(True, statement.leads, source, statement.sentence)
             roles.add(False, statement.responsible, source, statement.sentence)
     return found

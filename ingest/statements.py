@@ -71,23 +71,63 @@ class Statement:
     sentence: str
 
 
-def read_statements(text: str, *, owner: bool = False) -> list[Statement]:
+def read_statements(text: str, *, owner: bool = False, duty: bool = False) -> list[Statement]:
     """Every role statement in ``text``, sentence by sentence, in order.
 
     Args:
         text: A clause's text.
         owner: The clause is a duty of the unit heading its section, the implicit subject of a
             sentence that begins with 牵头 (牵头Y、Z…: Y and Z share).
+        duty: The clause is in a section that assigns duties (职责分工): a paragraph whose subject
+            is a unit (区城管执法局依法对…实施行政处罚) states that unit's duty. Elsewhere only a
+            paragraph that names a unit before a colon (区司法局：一是…) does.
     """
-    if not _KEYWORD.search(text):
+    if not _KEYWORD.search(text) and not (duty or "：" in text or ":" in text):
         return []  # most clauses state no role: one scan and done
     found = []
     for match in _SENTENCE.finditer(text):
         sentence = match.group(0).strip()
         statement = _read_sentence(sentence, owner=owner)
+        if statement is None and _starts_paragraph(text, match.start()):
+            statement = _actor_sentence(sentence, colon_only=not duty)
         if statement is not None:
             found.append(statement)
     return found
+
+
+def _starts_paragraph(text: str, start: int) -> bool:
+    """The sentence at ``start`` begins the text or a line of it."""
+    before = text[:start].rstrip(" \t\u3000")
+    return not before or before.endswith("\n")
+
+
+# A sentence whose subject is a named body doing a duty: 区城管执法局依法对…实施行政处罚, 区司法局：一是…,
+# 属地街镇切实履行…. The body must carry a level (区/县/市/镇/街道/属地…); the verb follows it at once.
+_ACTOR = re.compile(
+    r"^(?:[（(]?[0-9一二三四五六七八九十]{1,3}[)）.．、]\s*)?"
+    r"(?P<names>(?:区|县|市|镇|乡|街道|属地|各)[\u4e00-\u9fff、（）()]{1,24}?"
+    r"(?:局|委|办|中心|街镇|街道|镇|乡|政府|办事处|分局|支队|大队|所|站))"
+    r"(?=[：:]|依法|要|应当|应|须|必须|切实|负责|开展|做好|加强|落实|指导|督促|组织|推进|履行|强化|"
+    r"对|做实|抓好|主动|及时|定期|全面|严格|积极|统筹)"
+)
+
+
+def _actor_sentence(sentence: str, *, colon_only: bool) -> Statement | None:
+    """A sentence that begins with the bodies doing its duty: one leads, several share.
+
+    With ``colon_only``, only a sentence naming them before a colon (区司法局：一是…) counts.
+    """
+    if colon_only and "：" not in sentence and ":" not in sentence:
+        return None
+    match = _ACTOR.match(sentence)
+    if match is None or (colon_only and sentence[match.end() : match.end() + 1] not in "：:"):
+        return None
+    units = _government_units(match.group("names"))
+    if not units or any(u.name.endswith("政府") for u in units):
+        return None  # 市人民政府应当加强领导: a government's general duty, not a task's owner
+    if len(units) == 1:
+        return Statement((units[0],), (), sentence)
+    return Statement((), tuple(units), sentence)
 
 
 def _read_sentence(sentence: str, *, owner: bool = False) -> Statement | None:

@@ -288,3 +288,15 @@ def test_a_table_numbered_in_groups_keeps_each_merged_row() -> None:
     assert rows[0].responsible_units == ("区水务局", "区绿化市容局")
     assert rows[2].responsible_units == ()  # —— is an empty cell
     assert all(c.text.startswith("推动源头减量") or "提升消纳处置能力" in c.text for c in rows)
+
+
+def test_a_paragraph_led_by_a_unit_states_its_duty_in_a_duty_section_only() -> None:
+    # 徐汇 010's 职责分工: a paragraph whose subject is a unit is that unit's duty.
+    text = "区城管执法局依法对违反规定的行为实施行政处罚。"
+    assert [u.name for s in read_statements(text, duty=True) for u in s.leads] == ["区城管执法局"]
+    assert read_statements(text) == []  # elsewhere such a sentence only names the unit
+    # 闵行 013: a unit before a colon heads its duties anywhere; a government's general duty is
+    # no task's owner.
+    colon = "加强建设工地监督管理\n区建设管理委：一是对建设工地进行日常管理。"
+    assert [u.name for s in read_statements(colon) for u in s.leads] == ["区建设管理委"]
+    assert read_statements("市人民政府应当加强对城市轨道交通工作的领导。", duty=True) == []
