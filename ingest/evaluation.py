@@ -60,8 +60,9 @@ class DocumentScore:
         numbers_right: Matched clauses whose number is right.
         roles: (clause, unit, role) triples.
         roles_by_source: Gold roles found, per gold source (annotation, table, section, prose,
-            regulation): true positives and expected count (recall); ``predicted`` counts the
-            parser's roles of that source where the parser says which.
+            regulation): true positives and expected count (recall).
+        precision_by_source: The parser's roles per the source it gives them: how many of them
+            the gold has (precision).
         citations: Cited documents.
         deadlines: Clause deadlines, for gold that records them: a predicted deadline is right
             when it equals the gold one or one holds the other (2025年底 / 2025年底前).
@@ -76,6 +77,7 @@ class DocumentScore:
     errors: tuple[str, ...]
     roles_by_source: dict[str, Score] = field(default_factory=dict)
     deadlines: Score = Score(0, 0, 0)
+    precision_by_source: dict[str, Score] = field(default_factory=dict)
 
 
 def load_gold(path: Path) -> dict[str, object]:
@@ -116,15 +118,21 @@ def score_policy(name: str, policy: Policy, gold: dict[str, object]) -> Document
         if gi in matches and predicted[matches[gi]][1].number == str(gold_clause["number"]):
             numbers_right += 1
     predicted_to_gold = {pi: gi for gi, pi in matches.items()}
+    predicted_sources: dict[tuple[int, str, str], str] = {}
     for pi, (_, clause) in enumerate(predicted):
         key = predicted_to_gold.get(pi, -1 - pi)
-        predicted_triples.update((key, u, "lead") for u in clause.lead_units)
-        predicted_triples.update((key, u, "responsible") for u in clause.responsible_units)
+        for role, units in (("lead", clause.lead_units), ("responsible", clause.responsible_units)):
+            for unit in units:
+                predicted_triples.add((key, unit, role))
+                source = clause.source_of(unit)
+                predicted_sources[(key, unit, role)] = source.value if source else "annotation"
     for triple in sorted(gold_triples - predicted_triples, key=str):
         errors.append(f"missed role {triple}")
     for triple in sorted(predicted_triples - gold_triples, key=str):
         errors.append(f"wrong role {triple}")
-    roles_by_source = _by_source(gold_clauses, gold_triples & predicted_triples)
+    # Gold written before roles had sources says nothing of theirs: its roles count apart.
+    sourced = any(c.get("sources") for c in gold_clauses)
+    roles_by_source = _by_source(gold_clauses, gold_triples & predicted_triples, sourced)
     deadlines = _deadlines(gold_clauses, [c for _, c in predicted], matches)
     gold_citations = {_citation_key(c) for c in gold.get("citations", [])}  # type: ignore[attr-defined]
     predicted_citations = {
@@ -145,7 +153,27 @@ def score_policy(name: str, policy: Policy, gold: dict[str, object]) -> Document
         errors=tuple(errors),
         roles_by_source=roles_by_source,
         deadlines=deadlines,
+        precision_by_source=_precision_by_source(predicted_sources, gold_triples, sourced),
     )
+
+
+UNSOURCED = "unsourced"
+"""The source bucket of gold written before roles had sources (and of the parser's roles there)."""
+
+
+def _precision_by_source(
+    predicted_sources: dict[tuple[int, str, str], str],
+    gold: set[tuple[int, str, str]],
+    sourced: bool,
+) -> dict[str, Score]:
+    """The parser's roles per source it gives them, and how many of them the gold has."""
+    guessed: dict[str, int] = {}
+    right: dict[str, int] = {}
+    for triple, given in predicted_sources.items():
+        source = given if sourced else UNSOURCED
+        guessed[source] = guessed.get(source, 0) + 1
+        right[source] = right.get(source, 0) + (triple in gold)
+    return {s: Score(right[s], guessed[s], 0) for s in sorted(guessed)}
 
 
 def _deadlines(
@@ -165,12 +193,12 @@ def _deadlines(
 
 
 def _by_source(
-    gold_clauses: list[dict[str, object]], found: set[tuple[int, str, str]]
+    gold_clauses: list[dict[str, object]], found: set[tuple[int, str, str]], sourced: bool
 ) -> dict[str, Score]:
     """Gold roles per source, and how many of them were found (recall per source).
 
-    A gold file without ``sources`` (written before roles had sources) counts its roles as
-    ``annotation``.
+    In a gold file that gives sources, a role without one is an annotation's; a file without
+    any (written before roles had sources) counts its roles as ``unsourced``.
     """
     expected: dict[str, int] = {}
     hits: dict[str, int] = {}
@@ -178,7 +206,7 @@ def _by_source(
         sources: dict[str, str] = dict(clause.get("sources") or {})  # type: ignore[call-overload]
         for role, key in (("lead", "lead_units"), ("responsible", "responsible_units")):
             for unit in clause.get(key, []):  # type: ignore[attr-defined]
-                source = sources.get(unit, "annotation")
+                source = sources.get(unit, "annotation") if sourced else UNSOURCED
                 expected[source] = expected.get(source, 0) + 1
                 hits[source] = hits.get(source, 0) + ((gi, unit, role) in found)
     return {s: Score(hits[s], hits[s], expected[s]) for s in sorted(expected)}
