@@ -25,7 +25,7 @@ from policykg.ingest.model import (
 )
 from policykg.ingest.readers import RawDocument
 from policykg.ingest.roles import AnnotationReader
-from policykg.ingest.statements import read_statements
+from policykg.ingest.statements import Statement, read_statements
 from policykg.ingest.structure import ClauseDraft, Header, Outline, build_outline, read_header
 from policykg.ingest.units import (
     UnitName,
@@ -225,23 +225,32 @@ def _read_roles(outline: Outline, *, regulation: bool = False) -> list[_FoundRol
             roles.add(False, annotation.responsible, RoleSource.ANNOTATION, span)
         if roles.evidence:
             continue
-        if draft.owners:
-            # One unit heading its duties leads them (shares a duty that only assists); several
-            # units heading one section share its duties.
-            owners = [u for name in draft.owners for u in split_unit_list(name)[:1]]
-            assists = bool(_ASSISTS.match(draft.text.strip()))
-            heading = "、".join(draft.owners)
-            roles.add(len(owners) == 1 and not assists, owners, RoleSource.SECTION, heading)
         article = regulation and _ARTICLE_LABEL.match(draft.label)
         source = RoleSource.REGULATION if article else RoleSource.PROSE
         section = (
             outline.sections[draft.section_index].title if draft.section_index is not None else ""
         )
         duty = bool(_DUTY_SECTION.search(section) or _DUTY_SECTION.search(draft.heading))
-        for statement in read_statements(draft.text, owner=bool(draft.owners), duty=duty):
+        statements = read_statements(draft.text, owner=bool(draft.owners), duty=duty)
+        if draft.owners and not _names_one_of(draft.owners, statements):
+            # One unit heading its duties leads them (shares a duty that only assists); several
+            # units heading one section share its duties.
+            owners = [u for name in draft.owners for u in split_unit_list(name)[:1]]
+            assists = bool(_ASSISTS.match(draft.text.strip()))
+            heading = "、".join(draft.owners)
+            roles.add(len(owners) == 1 and not assists, owners, RoleSource.SECTION, heading)
+        for statement in statements:
             roles.add(True, statement.leads, source, statement.sentence)
             roles.add(False, statement.responsible, source, statement.sentence)
     return found
+
+
+def _names_one_of(owners: tuple[str, ...], statements: list[Statement]) -> bool:
+    """A section headed by a group (各街道办事处) whose clause names one of its members
+    (提篮桥街道办事处负责…): the member holds the duty, not the whole group."""
+    groups = [o.removeprefix("各") for o in owners if o.startswith("各") and len(o) > 3]
+    named = [u.name for s in statements for u in (*s.leads, *s.responsible)]
+    return any(n.endswith(g) and not n.startswith("各") for g in groups for n in named)
 
 
 def _abbreviations(text: str) -> dict[str, str]:

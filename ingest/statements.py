@@ -31,7 +31,7 @@ _LIST_MARKER = re.compile(
     r"^(?:\d{1,3}[.．、]|[（(]\d{1,3}[)）]|[（(][一二三四五六七八九十]+[)）])"
 )
 _KEYWORD = re.compile(
-    r"会同|联合|牵头|(?:按照|按|依照|根据)(?:各自|各自的)?(?:职责|职能)(?:分工)?|"
+    r"会同|联合|牵头|(?:按照|按|依照|依据|依|根据)(?:各自|各自的)?(?:职责|职能)(?:分工)?|"
     r"在各自(?:的)?职责范围内|配合|协助|负责(?!人)"
 )
 # Words before a subject that are not part of it, and adverbs between it and its verb.
@@ -152,8 +152,13 @@ def _read_sentence(sentence: str, *, owner: bool = False) -> Statement | None:
         if word == "牵头":
             if subject or (owner and not sentence[position : keyword.start()].strip()):
                 leads.extend(subject)
-                responsible.extend(_units_at_start(rest))  # X牵头Y、Z…: Y and Z are coordinated
                 coordinated = True
+                if re.match(r"(?:成立|组建|设立)", rest):
+                    # X牵头成立Y，负责…: Y is set up by X, neither led nor the subject after it.
+                    comma = re.search(r"[，,]", rest)
+                    position = keyword.end() + (comma.end() if comma else len(rest))
+                    continue
+                responsible.extend(_units_at_start(rest))  # X牵头Y、Z…: Y, Z coordinated
             position = keyword.end()
             continue
         if not subject:
@@ -185,7 +190,7 @@ def _subject(before: str) -> list[UnitName]:
         # X是本市…主管部门，负责…: the body the sentence defines is the subject; so is a list
         # standing alone before the comma (市发展和改革、公安等部门，按照各自职责…).
         previous = chunks[-2].strip()
-        defined = _DEFINES.match(previous)
+        defined = _DEFINES.match(previous) or _FOUNDED.match(previous)
         tail = defined.group(1) if defined else previous if _LIST_ALONE.search(previous) else ""
     elif "对" in tail:
         # 自治县人民政府应当对…负责: the subject comes before 对.
@@ -204,6 +209,11 @@ def _subject(before: str) -> list[UnitName]:
     return _government_units(tail)
 
 
+# 成立我区停车共享专项工作领导小组，负责…: the body set up is the subject.
+_FOUNDED = re.compile(
+    r"^(?:成立|组建|设立)(?:了)?(?:我区|我县|我市|本区|本县|本市|全区|全县|全市)?"
+    r"(.{2,30}?(?:领导小组|工作小组|专班|指挥部|联席会议办公室|委员会))$"
+)
 # A chunk that is only a list of bodies (…等部门, …等相关主管部门).
 _LIST_ALONE = re.compile(r"等(?:有关|相关)?(?:行政主管部门|主管部门|部门|单位)$")
 

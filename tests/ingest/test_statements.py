@@ -79,6 +79,15 @@ def roles(text: str) -> tuple[list[str], list[str]]:
             ["消防主管部门", "文物主管部门", "人防主管部门"],
         ),
         ("自治县人民政府应当对梅江河流域水环境质量负责。", ["自治县人民政府"], []),
+        # A body set up by a sentence leads what it is set up for (普陀 012); one set up by a
+        # lead unit (X牵头成立Y，负责…) leaves X leading (青浦 013). 依职责 is 按照职责.
+        (
+            "成立我区停车共享专项工作领导小组，负责组织、指导全区停车共享工作。",
+            ["停车共享专项工作领导小组"],
+            [],
+        ),
+        ("区规划资源局牵头成立区土方规划工作小组，负责区内消纳场所排摸。", ["区规划资源局"], []),
+        ("各有关部门要依职责做好改革措施的细化分解。", [], ["各有关部门"]),
         # 会同 partners up to where the list ends (a name with 管理 in it, 在沪机构, a bracket).
         (
             "市地方金融部门应当会同中央金融管理部门在沪机构和市商务、市场监管等部门建立联合工作机制。",
