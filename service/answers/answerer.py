@@ -39,9 +39,16 @@ from policykg.service.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
+# A unit-like name asked about as a unit: right before a role word (县烟草专卖局牵头…, the
+# 县商务和投资促进局 lead…). A name followed by anything else (数据中心建设怎么推进?) is a topic.
 _UNIT_LIKE = re.compile(
-    r"[\u4e00-\u9fff]{2,12}?(?:局|委员会|委|办公室|办|厅|部|署|中心|管委会|政府)"
+    r"(?P<name>[\u4e00-\u9fff（）()]{1,30}?"
+    r"(?:局|委员会|委|办公室|办|厅|部|署|中心|管委会|政府|机构|机关|小组|专班|指挥部|办事处))"
+    r"\s*(?=(?:的|在)?(?:负责|牵头|参与|配合|协助|承担|主管|职责|职能|做什么|干什么|"
+    r"有哪些(?:工作|任务|职责)|\b(?:responsible|leads?|shares?|supports?|does|do|handles?|in charge)\b))",
+    re.IGNORECASE,
 )
+_ASKING = re.compile(r"^(?:请问|请|我想知道|想了解|想知道|关于|那么|那)")
 
 
 class Answerer:
@@ -139,8 +146,8 @@ class Answerer:
         units = _dedupe(routed.units)
         if not units:
             # The unit named exists, but not in the jurisdiction the question was limited to.
-            named = routed.mentions[0].text if routed.mentions else ""
-            return self._not_found(question, routed, what="unit", name=named)
+            asked = routed.mentions[0].text if routed.mentions else _unit_like(question)
+            return self._not_found(question, routed, what="unit", name=asked)
         per_unit: list[tuple[Unit, list[CitedClause]]] = []
         topic = topic_query(routed.topic) if routed.due is None else None
         for unit in units:
@@ -159,6 +166,16 @@ class Answerer:
                 per_unit, role, routed.language, routed.topic if topic else ""
             )
         all_clauses = tuple(c for _, clauses in per_unit for c in clauses)
+        if not all_clauses and routed.due is None and not topic:
+            # No role anywhere: say where the unit is named, if it is (未找到 only for a name
+            # that occurs nowhere).
+            mentioned = [
+                CitedClause(r)
+                for u in units
+                for r in self.workspace.graph.unit_clauses(u.id, Role.MENTION)
+            ]
+            if mentioned:
+                return self._named_only(question, routed, units[0].name, mentioned)
         return Answer(
             question,
             routed.intent.value,
@@ -380,7 +397,28 @@ class Answerer:
             jurisdictions=tuple(dict.fromkeys(c.jurisdiction for c in clauses)), evidence=evidence,
         )  # fmt: skip
 
+    def _named_only(
+        self, question: str, routed: Route, name: str, clauses: Sequence[CitedClause]
+    ) -> Answer:
+        """A unit with no role that clauses name: where it is named, cited."""
+        text = wording.named_only(name, clauses, routed.language)
+        return Answer(
+            question, Intent.UNIT_DUTIES.value, text, units=(name,), clauses=tuple(clauses),
+            language=routed.language, jurisdictions=tuple(dict.fromkeys(c.jurisdiction for c in clauses)),
+        )  # fmt: skip
+
+    def _clauses_naming(self, name: str, jurisdiction: str | None) -> list[CitedClause]:
+        """Clauses whose text holds ``name`` as written (BM25 finds them; the text decides)."""
+        found = self.workspace.search(
+            name, _NAMED_SHOWN * 4, mode=SearchMode.BM25, jurisdiction=jurisdiction
+        )
+        return [CitedClause(f.record) for f in found if name in f.record.clause.text][:_NAMED_SHOWN]
+
     def _not_found(self, question: str, routed: Route, what: str = "", name: str = "") -> Answer:
+        if what == "unit" and len(name) >= 3:
+            named = self._clauses_naming(name, _only(routed.jurisdictions))
+            if named:
+                return self._named_only(question, routed, name, named)
         catalogue = self._catalogue_now()[0]
         names = sorted({u.name for u in catalogue.units})
         nearest = [
@@ -409,6 +447,7 @@ _RANKED_BY: dict[Role | None, str] = {
 }
 
 
+_NAMED_SHOWN = 20  # clauses an answer cites for a name that has no role
 _DUE_SHOWN = 50  # clauses a deadline answer cites per unit (the rest are counted)
 
 
@@ -459,11 +498,23 @@ def _candidates(mention: UnitMention) -> list[str]:
     return [f"{name}（{'、'.join(places)}）" for name, places in counts.items()]
 
 
+def _unit_like(question: str) -> str:
+    """The first name the question asks about as a unit (区房管局负责… -> 区房管局), or ``""``."""
+    names = _names_asked(question)
+    return names[0] if names else ""
+
+
+def _names_asked(question: str) -> list[str]:
+    """Names the question asks about as units, without words that ask (请问…)."""
+    return [_ASKING.sub("", m.group("name")) for m in _UNIT_LIKE.finditer(question)]
+
+
 def _unknown_unit(question: str, catalogue: UnitCatalogue) -> str | None:
     """A unit-like name in the question that no stored unit has (then: not found)."""
     known = {u.name for u in catalogue.units} | {a for u in catalogue.units for a in u.aliases}
-    for match in _UNIT_LIKE.finditer(question):
-        phrase = match.group(0)
+    for phrase in _names_asked(question):
+        if len(phrase) < 3 or re.match(r"哪|什么|谁|各|所有|全部|其他", phrase):
+            continue  # 哪个县直部门…: a question word, not a name
         if phrase not in known and not any(
             phrase in name or name.endswith(phrase) for name in known
         ):

@@ -113,7 +113,8 @@ _CITES = re.compile(
     r"which (?:law|regulation|document|policy|rule)s? (?:does|do|is|are) .{0,60}(?:implement|based on|build on|follow)"
 )
 _MOST = re.compile(
-    r"(?:哪个|哪些|什么|哪一个)(?:单位|部门|机构).{0,10}(?:最多|最重|最繁重|最大)|任务最多|工作最多|牵头最多|最忙|"
+    r"(?:哪个|哪些|什么|哪一个)[\u4e00-\u9fff]{0,4}?(?:单位|部门|机构).{0,10}(?:最多|最重|最繁重|最大)|"
+    r"(?:任务|工作|条款|事项)最多|牵头最多|最忙|"
     r"\bmost\b.{0,25}\b(?:tasks?|work|clauses|duties|responsibilit)|\bbusiest\b|\bheaviest\b|\blargest workload\b|"
     r"\bleads? the most\b|\bmost (?:tasks|work)\b"
 )

@@ -313,6 +313,19 @@ def closest(
     return text + (f"\n其中{source.citation}写道：{quoted}" if source and evidence else "")
 
 
+def named_only(name: str, clauses: Sequence[CitedClause], language: str) -> str:
+    """A name with no assigned role that clauses mention: where it is named."""
+    if language == "en":
+        return (
+            f"{name} has no assigned role (it leads or shares no task); it is named in these "
+            f"{len(clauses)} clause(s):" + cite_list(clauses, "en")
+        )
+    return (
+        f"{name}没有被指定牵头或参与的工作；它在以下 {len(clauses)} 个条款中被提及："
+        + cite_list(clauses, "zh")
+    )
+
+
 def not_found(
     what: str, name: str, nearest: list[str], clauses: Sequence[CitedClause], language: str
 ) -> str:
