@@ -121,8 +121,9 @@ def parse_document(
     content = "\n".join([title, header.doc_number or "", *lines])
     place = _jurisdiction(jurisdiction, front.fields.get("jurisdiction"), header, title, lines[:12])
     # The jurisdiction is part of the id: the same text filed under a corrected jurisdiction is
-    # a new version of the document, not the same one.
-    policy_key = ids.policy_id(content + "\n" + place.name)
+    # a new version of the document, not the same one. So is the parser's version: the same
+    # file read by a parser that reads it differently replaces what an older one stored.
+    policy_key = ids.policy_id(content + "\n" + place.name + "\n" + PARSER_VERSION)
     known = known_units if known_units is not None else KnownUnits()
     roles = _read_roles(outline, regulation=bool(_REGULATION_TITLE.search(title)))
     repairer = known.repairer(place.name)
@@ -191,6 +192,12 @@ class _FoundRoles:
             (self.leads if lead else self.responsible).append(unit)
             self.evidence[unit.name] = (source, sentence.strip()[:300])
 
+
+PARSER_VERSION = "14.4"
+"""How documents are read. Raise it with every change to what the parser makes of a document
+(clauses, roles, sources, deadlines, units): a policy's id includes it, so ingesting the same
+files again after an upgrade re-reads them and replaces the stored versions (their embeddings
+come from the cache)."""
 
 _ARTICLE_LABEL = re.compile(r"^第.+条$")
 # A section that assigns duties: a sentence there whose subject is a unit states that unit's duty.

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from policykg.ingest import parser
 from policykg.ingest.model import Role
 from policykg.service.workspace import Workspace
 from tests.conftest import CORPUS, SEED
@@ -38,6 +39,20 @@ def test_ingest_replace_delete_keep_the_three_stores_equal(
     assert workspace.delete_policy(policy_id)
     assert workspace.check().clean
     assert len(workspace.index.vectors) == 31
+
+
+def test_a_new_parser_version_rereads_the_same_files(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = workspace.ingest_paths([SEED])
+    assert workspace.ingest_paths([SEED]).unchanged == first.added  # same parser: unchanged
+    monkeypatch.setattr(parser, "PARSER_VERSION", parser.PARSER_VERSION + "-next")
+    again = workspace.ingest_paths([SEED])
+    assert again.replaced == first.added
+    assert len(again.added) == 1 and again.added != first.added
+    assert again.embedded == 0  # the clauses' text is the same: embeddings come from the cache
+    assert workspace.graph.policy_ids() == set(again.added)
+    assert workspace.check().clean
 
 
 def test_a_new_process_sees_the_same_consistent_store(workspace: Workspace) -> None:
