@@ -9,6 +9,7 @@ and in 双鸭山). A document that cannot be placed gets a scope of its own inst
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -288,8 +289,12 @@ def detect(
     title: str | None,
     doc_number: str | None,
     header_lines: list[str] | None = None,
+    signature: Sequence[str] = (),
 ) -> Jurisdiction | None:
-    """Tell a document's jurisdiction from its metadata, strongest evidence first.
+    """Tell a document's jurisdiction from its metadata, strongest evidence first: front matter,
+    issuer, the title's issuer part, a promulgation note, the 文号 prefix, the body signing the
+    document (松江区绿化和市容管理局 under the text), the document a notice issues (关于印发《2026年
+    松江区…方案》的通知).
 
     Returns:
         The jurisdiction, or None when nothing decides it.
@@ -323,7 +328,23 @@ def detect(
             return table.jurisdiction(found, "文号 prefix")
         if isinstance(found, Jurisdiction):
             return Jurisdiction(found.name, found.level, found.parent, True, "文号 prefix")
+    for line in signature:
+        if _SIGNING_BODY.search(line) and not re.search(r"\d{4}\s*年", line):
+            division = table.most_specific(table.mentions(line))
+            if division is not None:
+                return table.jurisdiction(division, "signature")
+    issued = re.fullmatch(r"(?:关于)?(?:印发|转发|发布)《([^》]+)》的?通知", title or "")
+    if issued:
+        division = table.most_specific(table.mentions(issued.group(1)))
+        if division is not None:
+            return table.jurisdiction(division, "title")
     return None
+
+
+# A signature line that is a body's name (not its date).
+_SIGNING_BODY = re.compile(
+    r"(?:局|委|委员会|办|办公室|政府|厅|中心|管委会|人民代表大会常务委员会)$"
+)
 
 
 def _title_head(title: str | None) -> str | None:

@@ -119,7 +119,14 @@ def parse_document(
         raise IngestError("no clauses or paragraphs found (only a title?)", raw.source)
     title = header.title or outline.clauses[0].title
     content = "\n".join([title, header.doc_number or "", *lines])
-    place = _jurisdiction(jurisdiction, front.fields.get("jurisdiction"), header, title, lines[:12])
+    place = _jurisdiction(
+        jurisdiction,
+        front=front.fields.get("jurisdiction"),
+        header=header,
+        title=title,
+        head=lines[:12],
+        signature=outline.signature,
+    )
     # The jurisdiction is part of the id: the same text filed under a corrected jurisdiction is
     # a new version of the document, not the same one. So is the parser's version: the same
     # file read by a parser that reads it differently replaces what an older one stored.
@@ -163,7 +170,13 @@ def parse_document(
 
 
 def _jurisdiction(
-    given: str | None, front: str | None, header: Header, title: str, head: list[str]
+    given: str | None,
+    *,
+    front: str | None,
+    header: Header,
+    title: str,
+    head: list[str],
+    signature: tuple[str, ...],
 ) -> Jurisdiction:
     if given:
         return resolve_name(given)
@@ -173,6 +186,7 @@ def _jurisdiction(
         title=title,
         doc_number=header.doc_number,
         header_lines=head,
+        signature=signature,
     )
     return found or undetermined(title)
 
@@ -193,7 +207,7 @@ class _FoundRoles:
             self.evidence[unit.name] = (source, sentence.strip()[:300])
 
 
-PARSER_VERSION = "14.4"
+PARSER_VERSION = "14.5"
 """How documents are read. Raise it with every change to what the parser makes of a document
 (clauses, roles, sources, deadlines, units): a policy's id includes it, so ingesting the same
 files again after an upgrade re-reads them and replaces the stored versions (their embeddings

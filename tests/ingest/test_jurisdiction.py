@@ -63,3 +63,27 @@ def test_dev_documents_get_their_jurisdictions(corpus_policies: list[Policy]) ->
     assert by_file["012.txt"] == "国家"
     assert by_file["040.txt"] == "吉林省"
     assert by_file["034.txt"] == "阿坝藏族羌族自治州"
+
+
+def test_the_signing_body_and_the_document_a_notice_issues_tell_the_place() -> None:
+    # formats/003: the title names only the plan it issues; 松江区绿化和市容管理局 signs it.
+    signed = detect(
+        front=None,
+        issuer=None,
+        title="关于印发《2026年松江区建筑垃圾运输行业“清水行动”工作方案》的通知",
+        doc_number=None,
+        signature=("松江区绿化和市容管理局", "2026年5月7日"),
+    )
+    assert signed is not None and (signed.name, signed.evidence) == ("上海市松江区", "signature")
+    issued = detect(
+        front=None,
+        issuer=None,
+        title="关于印发《2026年松江区建筑垃圾运输行业“清水行动”工作方案》的通知",
+        doc_number=None,
+    )
+    assert issued is not None and (issued.name, issued.evidence) == ("上海市松江区", "title")
+    # A date alone signs for nobody; a title that issues nothing named says nothing.
+    assert detect(
+        front=None, issuer=None, title="关于推进人才集聚工程的实施意见", doc_number=None,
+        signature=("2012年5月1日",),
+    ) is None  # fmt: skip
