@@ -537,11 +537,29 @@ def _select_clauses(root: Node) -> Outline:
     return Outline(preamble, sections, clauses)
 
 
+_CAPTION = re.compile(r"^(?:续?表|图)\s*[0-9０-９一二三四五六七八九十]+")
+_NOTE = re.compile(r"^(?:注|备注|说明)\s*[0-9]*\s*[：:]?")
+_CELL = 30  # a line this short without a sentence's end, inside a table, is one of its cells
+
+
 def _join_annotation_lines(paragraphs: list[str]) -> list[str]:
-    """A paragraph that is only a role annotation belongs to the paragraph before it."""
+    """Paragraphs that belong to the one before them: a line that is only a role annotation,
+    and a data table flattened one cell per line (表1 …, its cells, a 注 under it, a 图1 caption):
+    the table stays with the paragraph it illustrates instead of making a clause of each cell."""
     joined: list[str] = []
+    in_table = False
     for paragraph in paragraphs:
-        if joined and _ANNOTATION_HINT.fullmatch(paragraph.strip()):
+        line = paragraph.strip()
+        if joined and _ANNOTATION_HINT.fullmatch(line):
+            joined[-1] += "\n" + paragraph
+            continue
+        if joined and _CAPTION.match(line):
+            in_table = True
+        elif in_table and not (
+            _NOTE.match(line) or (len(line) <= _CELL and line[-1:] not in "。；;")
+        ):
+            in_table = False
+        if in_table:
             joined[-1] += "\n" + paragraph
         else:
             joined.append(paragraph)

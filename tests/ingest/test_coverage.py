@@ -67,3 +67,15 @@ def test_a_huge_passage_without_numbers_is_split_into_sentence_sized_clauses() -
     assert coverage.share == 1.0  # nothing of the text is lost
     warnings = document_report("one-line.txt", policy, coverage).warnings
     assert any("split into sentence-sized clauses" in w for w in warnings)
+
+
+def test_a_data_table_stays_with_the_paragraph_it_illustrates() -> None:
+    # formats/001: 表1 (达标评估推进计划表), flattened one cell per line under section 一's third
+    # paragraph, with a 注 and a 图1 caption after it: one clause, not one per cell.
+    raw = read_path(FIXTURES / "formats" / "001.txt")
+    policy = parse_document(raw)
+    first = [c for c in policy.clauses if c.section_number == "一"]
+    assert [c.number for c in first] == ["1", "2", "3"]
+    assert "表1 嘉定区海绵城市达标评估推进计划表" in first[2].text
+    assert "嘉定工业区2" in first[2].text and "图1" in first[2].text
+    assert text_coverage(raw.text, policy).share > 0.99
