@@ -207,7 +207,7 @@ class _FoundRoles:
             self.evidence[unit.name] = (source, sentence.strip()[:300])
 
 
-PARSER_VERSION = "14.6"
+PARSER_VERSION = "14.7"
 """How documents are read. Raise it with every change to what the parser makes of a document
 (clauses, roles, sources, deadlines, units): a policy's id includes it, so ingesting the same
 files again after an upgrade re-reads them and replaces the stored versions (their embeddings

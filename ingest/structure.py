@@ -610,17 +610,32 @@ def _emit(
         for child in node.children:
             yield from _emit(child, path, section_index, owners, group)
         return
+    if (
+        node.kind is not MarkerKind.ARTICLE
+        and node.body
+        and _ANNOUNCES_LIST.search(node.body[-1])
+        and all(c.kind in (MarkerKind.PAREN_CN, MarkerKind.NUMBER) for c in node.children)
+    ):
+        # An introduction that announces a list (主要履行以下职责：, 应加强源头分类工作：): it and each
+        # numbered item under it (1., （一）; sub-items （1） stay in their item) are clauses.
+        yield _clause(node, node.own_text, path, section_index, owners=owners, heading=heading)
+        group = f"{node.label}{node.heading}"
+        for child in node.children:
+            yield from _emit(child, path, section_index, owners, group)
+        return
     yield _clause(
         node, node.full_text(), path, section_index, owners=heading_units or owners, heading=heading
     )
 
 
+# An introduction announcing the duties listed under it (主要履行以下职责：, 应加强源头分类工作：).
+_ANNOUNCES_LIST = re.compile(r"(?:职责|工作|任务)(?:如下)?\s*[：:]\s*$")
 _DUTY_HEADING = re.compile(r"^(?P<unit>[^，,。；;：:]{2,60}?)(?:[。：:]|$)")
 # A duty section is headed by government bodies: a body's ending (局, 委, 办, 管委会, 街道办事处,
 # 部门 …), usually after a place (区交通委, 各街镇), never a task (加强…, 打造…中心).
 _DUTY_UNIT = re.compile(
     r"^(?:各|国家|中共)?[\u4e00-\u9fff]{0,24}?(?:局|委|委员会|办|办公室|厅|署|管委会|中心|人民政府|"
-    r"政府|办事处|街道|街镇|镇|乡|支队|大队|分局|总局|专班|领导小组|工作组|部门|经开区|开发区|高新区)$"
+    r"政府|办事处|街道|街镇|镇|乡|支队|大队|分局|总局|专班|领导小组|工作组|指挥部|部门|经开区|开发区|高新区)$"
 )
 _TASK_WORDS = re.compile(
     r"^(?:有关|相关|其他|聚力|打造|加强|推进|完善|建立|健全|强化|提升|开展|实施|深化|推动|促进|优化|"

@@ -79,3 +79,12 @@ def test_a_data_table_stays_with_the_paragraph_it_illustrates() -> None:
     assert "表1 嘉定区海绵城市达标评估推进计划表" in first[2].text
     assert "嘉定工业区2" in first[2].text and "图1" in first[2].text
     assert text_coverage(raw.text, policy).share > 0.99
+
+
+def test_an_introduction_announcing_duties_and_each_duty_are_clauses() -> None:
+    # formats/002 三（六）: 区旧改指挥部主要履行以下职责： then 1. and 2.; 指挥部 heads its duties.
+    policy = parse_document(read_path(FIXTURES / "formats" / "002.txt"))
+    six = [c for c in policy.clauses if c.path[:2] == ("三", "六")]
+    assert [c.marker for c in six] == ["（六）", "1.", "2."]
+    assert six[0].text.rstrip().endswith("主要履行以下职责：")
+    assert all(c.lead_units == ("虹口区旧区改造和房屋征收工作指挥部",) for c in six[1:])
