@@ -15,10 +15,10 @@ from enum import StrEnum
 from functools import cache
 
 from policykg.ingest.deadlines import deadline_date
-from policykg.ingest.jurisdiction import gazetteer
+from policykg.ingest.jurisdiction import NATIONAL, gazetteer
 from policykg.ingest.model import Role, Unit, UnitKind
 from policykg.ingest.structure import find_doc_numbers
-from policykg.search.glossary import chinese_terms, unit_name_matches
+from policykg.search.glossary import chinese_terms, load_glossary, unit_name_matches
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -214,6 +214,9 @@ class UnitCatalogue:
             for alias in unit.aliases:
                 if len(alias) >= 3:
                     by_alias[alias].append(unit)
+            if unit.jurisdiction == NATIONAL.name:
+                for alias in _national_names(unit.name):
+                    by_alias[alias].append(unit)
             for name in (unit.name, *unit.aliases):
                 stripped = _strip_level(name)
                 if stripped != name and len(stripped) >= 2:
@@ -311,6 +314,25 @@ _PINYIN_SYLLABLES = 3
 
 _PLACEHOLDER_ASKED = 5
 """Placeholders this long or longer are named in questions as units (有关乡镇政府, not 有关部门)."""
+
+
+def _national_names(name: str) -> set[str]:
+    """Other names of a national body: with 国家 before it (发展改革委 -> 国家发展改革委) and its full
+    names in the glossary (市场监管总局 -> 国家市场监督管理总局)."""
+    names = set() if name.startswith(("国家", "国务院", "中共", "中央")) else {"国家" + name}
+    for forms in _glossary_forms().get(name, ()):
+        names.update(f for f in forms if f.startswith(("国家", "中华人民共和国")) and f != name)
+    return names
+
+
+@cache
+def _glossary_forms() -> dict[str, list[tuple[str, ...]]]:
+    """Each Chinese form of a glossary unit name -> the groups of forms it is in."""
+    groups: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for forms in set(load_glossary().units.values()):
+        for form in forms:
+            groups[form].append(forms)
+    return dict(groups)
 
 
 def _strip_level(name: str) -> str:
