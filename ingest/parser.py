@@ -202,12 +202,22 @@ class _FoundRoles:
     def add(self, lead: bool, units: Iterable[UnitName], source: RoleSource, sentence: str) -> None:
         for unit in units:
             if unit.name in self.evidence:
-                continue  # the first statement of a unit's role stands
+                self._keep_aliases(unit)  # the first statement of a unit's role stands
+                continue
             (self.leads if lead else self.responsible).append(unit)
             self.evidence[unit.name] = (source, sentence.strip()[:300])
 
+    def _keep_aliases(self, unit: UnitName) -> None:
+        """Add the other names ``unit`` was written with to the unit already listed."""
+        for units in (self.leads, self.responsible):
+            for i, listed in enumerate(units):
+                if listed.name == unit.name:
+                    extra = tuple(a for a in unit.aliases if a not in listed.aliases)
+                    if extra:
+                        units[i] = UnitName(listed.name, listed.written, (*listed.aliases, *extra))
 
-PARSER_VERSION = "14.7"
+
+PARSER_VERSION = "14.8"
 """How documents are read. Raise it with every change to what the parser makes of a document
 (clauses, roles, sources, deadlines, units): a policy's id includes it, so ingesting the same
 files again after an upgrade re-reads them and replaces the stored versions (their embeddings
@@ -261,8 +271,13 @@ def _read_roles(outline: Outline, *, regulation: bool = False) -> list[_FoundRol
             heading = "、".join(draft.owners)
             roles.add(len(owners) == 1 and not assists, owners, RoleSource.SECTION, heading)
         for statement in statements:
-            roles.add(True, statement.leads, source, statement.sentence)
-            roles.add(False, statement.responsible, source, statement.sentence)
+            leads, responsible = statement.leads, statement.responsible
+            if draft.owners:
+                # 区绿化市容局是…主管部门 under the heading 虹口区绿化和市容管理局: the heading's unit.
+                leads = tuple(_as_owner(u, draft.owners) for u in leads)
+                responsible = tuple(_as_owner(u, draft.owners) for u in responsible)
+            roles.add(True, leads, source, statement.sentence)
+            roles.add(False, responsible, source, statement.sentence)
     return found
 
 
@@ -272,6 +287,32 @@ def _names_one_of(owners: tuple[str, ...], statements: list[Statement]) -> bool:
     groups = [o.removeprefix("各") for o in owners if o.startswith("各") and len(o) > 3]
     named = [u.name for s in statements for u in (*s.leads, *s.responsible)]
     return any(n.endswith(g) and not n.startswith("各") for g in groups for n in named)
+
+
+def _as_owner(unit: UnitName, owners: tuple[str, ...]) -> UnitName:
+    """The unit heading the section when ``unit`` is its short form, else ``unit``."""
+    fits = [owner for owner in owners if is_short_form(unit.name, owner)]
+    if len(fits) != 1:
+        return unit
+    return UnitName(fits[0], fits[0], (*unit.aliases, unit.name))
+
+
+def is_short_form(short: str, long: str) -> bool:
+    """``short`` is ``long`` shortened (区住建委 / 上海市松江区住房和城乡建设委员会, 区房管局 /
+    虹口区住房保障和房屋管理局): the same level, the rest of its characters in order in the long
+    name's, and the same kind of body at the end."""
+    if len(short) < 4 or len(short) >= len(long) or short[0] not in "区县市镇乡":
+        return False
+    level = long.find(short[0])
+    if level < 0:
+        return False
+    body = long[level + 1 :]
+    body = body.removesuffix("员会") if body.endswith("委员会") else body
+    body = body.removesuffix("公室") if body.endswith("办公室") else body
+    if short[-1] != body[-1]:
+        return False
+    rest = iter(body)
+    return all(char in rest for char in short[1:])
 
 
 def _abbreviations(text: str) -> dict[str, str]:

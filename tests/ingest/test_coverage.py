@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from policykg.ingest.coverage import text_coverage
-from policykg.ingest.parser import parse_document
+from policykg.ingest.parser import is_short_form, parse_document
 from policykg.ingest.readers import read_path
 from tests.conftest import FIXTURES, SEED
 
@@ -88,3 +88,30 @@ def test_an_introduction_announcing_duties_and_each_duty_are_clauses() -> None:
     assert [c.marker for c in six] == ["（六）", "1.", "2."]
     assert six[0].text.rstrip().endswith("主要履行以下职责：")
     assert all(c.lead_units == ("虹口区旧区改造和房屋征收工作指挥部",) for c in six[1:])
+
+
+def test_a_short_form_under_its_heading_is_the_heading_unit() -> None:
+    # formats/002 三（一）: the heading names 虹口区绿化和市容管理局, the introduction under it says
+    # 区绿化市容局是本区建筑垃圾处理的主管部门: one unit, named in full, the short form its alias.
+    policy = parse_document(read_path(FIXTURES / "formats" / "002.txt"))
+    [intro] = [c for c in policy.clauses if c.path == ("三", "一")]
+    assert intro.lead_units == ("虹口区绿化和市容管理局",)
+    [unit] = [u for u in policy.units if u.name == "虹口区绿化和市容管理局"]
+    assert "区绿化市容局" in unit.aliases
+
+
+@pytest.mark.parametrize(
+    ("short", "long", "fits"),
+    [
+        ("区绿化市容局", "虹口区绿化和市容管理局", True),
+        ("区建设管理委", "虹口区建设和管理委员会", True),
+        ("区房管局", "虹口区住房保障和房屋管理局", True),
+        ("区交通委", "虹口区建设和管理委员会", False),  # other characters
+        ("区委", "区农业农村委员会", False),  # too short to tell
+        ("区水务局", "区水务局执法大队", False),  # another kind of body
+    ],
+)
+def test_a_short_form_keeps_the_level_the_characters_and_the_kind_of_body(
+    short: str, long: str, fits: bool
+) -> None:
+    assert is_short_form(short, long) is fits
