@@ -15,7 +15,10 @@ GOLD = sorted((FIXTURES / "gold").glob("*.json"))
 # Documents whose roles are stated in tables, attachments, duty sections, prose and regulations
 # (issue 14), held to their own targets below.
 FORMS = [p for p in GOLD if p.stem.startswith("formats_")]
-ANNOTATED = [p for p in GOLD if p not in FORMS]
+# Gold written after the parser work, to measure it on documents it was never tuned on: reported
+# by benchmarks/extraction.py (first run and now), held to no target here.
+HELDOUT = [p for p in GOLD if p.stem.startswith("heldout_")]
+ANNOTATED = [p for p in GOLD if p not in FORMS and p not in HELDOUT]
 SOURCES = {"annotation", "table", "section", "prose", "regulation"}
 
 
@@ -70,7 +73,35 @@ def test_there_is_gold_for_every_form_written_by_reading() -> None:
     assert used >= {"annotation", "table", "section", "prose", "regulation"}
 
 
-@pytest.mark.parametrize("path", FORMS, ids=[p.stem for p in FORMS])
+TARGETS = {"annotation": 0.95, "table": 0.95, "section": 0.85, "prose": 0.85, "regulation": 0.85}
+SHORT_OF_TARGET = {
+    "prose": "F1 0.78 (recall 0.69): 青浦 013's duty paragraphs in forms the reader does not take "
+    "(X对…进行…, X指导Y…), lists with 居委会/业主委员会 after 牵头协调, annotated clauses whose prose "
+    "adds a placeholder",
+}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param(s, marks=[pytest.mark.xfail(strict=True, reason=SHORT_OF_TARGET[s])])
+        if s in SHORT_OF_TARGET
+        else s
+        for s in TARGETS
+    ],
+)
+def test_each_source_meets_its_target(source: str) -> None:
+    """F1 per source over the gold that gives sources: recall over the gold's roles of the
+    source, precision over the parser's roles it says came from it."""
+    scores = [_score(p) for p in GOLD if p not in HELDOUT]
+    expected = sum((s.roles_by_source.get(source, Score(0, 0, 0)) for s in scores), Score(0, 0, 0))
+    given = sum((s.precision_by_source.get(source, Score(0, 0, 0)) for s in scores), Score(0, 0, 0))
+    recall, precision = expected.recall, given.precision
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    assert f1 >= TARGETS[source], (precision, recall)
+
+
+@pytest.mark.parametrize("path", FORMS + HELDOUT, ids=[p.stem for p in FORMS + HELDOUT])
 def test_form_gold_is_well_formed(path: Path) -> None:
     """Every role has a known source, and every clause start is in the document."""
     gold = load_gold(path)
