@@ -3,11 +3,11 @@
     python -m benchmarks.bulk_roles [FOLDER] [--draw N]
 
 Counts, over every bulk document, the clauses with at least one role and the roles per source
-(annotation, table, section, prose, regulation). ``--draw N`` writes N prose/regulation roles
-drawn at random (seed 14) to benchmarks/bulk_role_sample.jsonl for a person to judge; the
-verdicts, once written to benchmarks/bulk_role_check.jsonl (one line per item: n, verdict, why),
-give the precision this section reports. The sample judged now was drawn at commit 18f4e68
-(before the fixes its verdicts prompted); a new draw replaces it and needs judging again.
+(annotation, table, section, prose, regulation). ``--draw N --tag COMMIT`` writes N
+prose/regulation roles drawn at random (seed 14) to benchmarks/bulk_role_sample_COMMIT.jsonl for
+a person to judge; the verdicts, once written to benchmarks/bulk_role_check_COMMIT.jsonl (one line
+per item: n, verdict, why), give the precision this section reports, one line per judged draw
+(the commit names the parser that drew it).
 """
 
 from __future__ import annotations
@@ -28,14 +28,14 @@ from policykg.ingest.readers import read_path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT.parent / "shared" / "corpus" / "bulk"
-SAMPLE = ROOT / "benchmarks" / "bulk_role_sample.jsonl"
-CHECK = ROOT / "benchmarks" / "bulk_role_check.jsonl"
+BENCHMARKS = ROOT / "benchmarks"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT)
     parser.add_argument("--draw", type=int, default=0, help="write a sample of N roles to judge")
+    parser.add_argument("--tag", default="", help="the commit the sample is drawn at")
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     args = parser.parse_args()
     roles: Counter[str] = Counter()
@@ -73,9 +73,11 @@ def main() -> int:
                         }
                     )
     if args.draw:
+        if not args.tag:
+            parser.error("--draw needs --tag (the commit the sample is drawn at)")
         random.seed(14)
         drawn = random.sample(drawable, min(args.draw, len(drawable)))
-        SAMPLE.write_text(
+        (BENCHMARKS / f"bulk_role_sample_{args.tag}.jsonl").write_text(
             "".join(
                 json.dumps({"n": i, **r}, ensure_ascii=False) + "\n" for i, r in enumerate(drawn, 1)
             ),
@@ -97,17 +99,18 @@ def main() -> int:
             for s in ("annotation", "table", "section", "prose", "regulation")
         ),
     ]
-    if CHECK.exists():
+    for check in sorted(BENCHMARKS.glob("bulk_role_check_*.jsonl")):
+        tag = check.stem.removeprefix("bulk_role_check_")
         verdicts = Counter(
-            json.loads(line)["verdict"] for line in CHECK.read_text("utf-8").splitlines() if line
+            json.loads(line)["verdict"] for line in check.read_text("utf-8").splitlines() if line
         )
         judged = sum(verdicts.values())
         lines += [
             "",
-            f"Hand check of {judged} prose/regulation roles drawn at random at commit 18f4e68 "
-            f"(`{SAMPLE.name}`, verdicts in `{CHECK.name}`, judged by reading each sentence): "
-            f"**{verdicts['right']} right**, {verdicts['wrong_unit']} with a wrong unit name, "
-            f"{verdicts['wrong_role']} with a wrong role, {verdicts['doubtful']} doubtful.",
+            f"Hand check of {judged} prose/regulation roles drawn at random at commit {tag} "
+            f"(`bulk_role_sample_{tag}.jsonl`, verdicts in `{check.name}`, judged by reading each "
+            f"sentence): **{verdicts['right']} right**, {verdicts['wrong_unit']} with a wrong unit "
+            f"name, {verdicts['wrong_role']} with a wrong role, {verdicts['doubtful']} doubtful.",
         ]
     table = "\n".join(lines)
     print(table)
