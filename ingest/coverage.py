@@ -53,9 +53,8 @@ def text_coverage(text: str, policy: Policy, *, most_lost: int = 5) -> Coverage:
         "".join(part.split())
         for part in (
             policy.title,
-            policy.doc_number or "",
+            *_as_written(policy.doc_number, policy.date),
             policy.issuer or "",
-            policy.date or "",
             policy.preamble,
             *(f"{s.title}\n{s.text}" for s in policy.sections),
             *(f"{c.heading}\n{c.text}" for c in policy.clauses),
@@ -89,3 +88,28 @@ def text_coverage(text: str, policy: Policy, *, most_lost: int = 5) -> Coverage:
             elif len(lost) < most_lost:
                 lost.append(piece[:60])
     return Coverage(characters, kept, tuple(lost))
+
+
+def _as_written(doc_number: str | None, date: str | None) -> list[str]:
+    """The 文号 and date in the forms a document writes them (the policy keeps them normalised:
+    劳社部发[2008]3号 as 劳社部发〔2008〕3号, 1955年12月29日 as 1955-12-29)."""
+    forms: list[str] = []
+    if doc_number:
+        forms += [
+            doc_number.replace("〔", left).replace("〕", right)
+            for left, right in (
+                ("〔", "〕"),
+                ("[", "]"),
+                ("［", "］"),
+                ("【", "】"),
+                ("(", ")"),
+                ("（", "）"),
+            )
+        ]
+    if date:
+        forms.append(date)
+        parts = date.split("-")
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            year, month, day = parts
+            forms += [f"{year}年{int(month)}月{int(day)}日", f"{year}年{month}月{day}日"]
+    return forms

@@ -602,7 +602,9 @@ def _emit(
     if heading_only or any(_carries_annotation(d) for d in _descendants(node)):
         # Children carry the assigned work: they are the clauses. The item itself is one too
         # only when it is assigned work of its own; otherwise it is a group heading.
-        if not heading_only and (_carries_annotation(node) or _has_text(node)):
+        if not heading_only and (
+            _carries_annotation(node) or _has_text(node) or node.kind is MarkerKind.ARTICLE
+        ):
             # Assigned work of its own, or text beyond its heading: a clause too (no text lost).
             yield _clause(node, node.own_text, path, section_index, owners=owners, heading=heading)
         # A group heading is kept on the clauses under it.
@@ -681,7 +683,7 @@ def _descendants(node: Node) -> Iterator[Node]:
 
 
 _ANNOTATION_HINT = re.compile(
-    r"[（(][^（）()]*(?:牵头|负责|责任单位|配合单位|责任部门|配合部门|支撑单位|参与单位)[^（）()]*[)）]"
+    r"[（(][^（）()]*(?:牵头|负责(?!人)|责任单位|配合单位|责任部门|配合部门|支撑单位|参与单位)[^（）()]*[)）]"
 )
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from policykg.ingest.coverage import text_coverage
 from policykg.ingest.parser import is_short_form, parse_document
-from policykg.ingest.readers import read_path
+from policykg.ingest.readers import RawDocument, read_path
 from tests.conftest import FIXTURES, SEED
 
 DOCUMENTS = sorted(FIXTURES.rglob("*.txt"))
@@ -115,3 +115,31 @@ def test_a_short_form_keeps_the_level_the_characters_and_the_kind_of_body(
     short: str, long: str, fits: bool
 ) -> None:
     assert is_short_form(short, long) is fits
+
+
+def test_an_article_whose_items_name_a_person_in_charge_stays_one_clause() -> None:
+    # 负责人 (the person in charge) in an item is no role annotation: the article, its opening
+    # sentence and its items stay one clause (互联网药品信息服务管理办法 第十九条).
+    text = (
+        "第十八条 证书可以收回。\n"
+        "第十九条 提供者变更下列事项之一的，应当申请办理变更手续：\n"
+        "（一）证书中审核批准的项目；\n"
+        "（二）提供者的基本项目（地址、法定代表人、企业负责人等）。\n"
+        "第二十条 自受理之日起20个工作日内作出决定。\n"
+    )
+    raw = RawDocument("articles.txt", read_path(SEED).format, text)
+    policy = parse_document(raw)
+    assert [c.marker for c in policy.clauses] == ["第十八条", "第十九条", "第二十条"]
+    assert "企业负责人" in policy.clauses[1].text
+    assert text_coverage(raw.text, policy).share > 0.99
+
+
+def test_a_normalised_doc_number_and_date_count_as_kept() -> None:
+    text = (
+        "关于职工工作时间的通知\n劳社部发[2008]3号\n1955年12月29日\n一、制度工作时间为每年250天。\n"
+    )
+    raw = RawDocument("notice.txt", read_path(SEED).format, text)
+    policy = parse_document(raw)
+    assert policy.doc_number == "劳社部发〔2008〕3号"
+    coverage = text_coverage(raw.text, policy)
+    assert coverage.share == 1.0, coverage.lost
