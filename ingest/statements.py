@@ -197,6 +197,8 @@ def _subject(before: str) -> list[UnitName]:
         tail = tail.split("对", 1)[0] or tail
     if "由" in tail:
         tail = tail.rsplit("由", 1)[1]  # 其余单位的推进由街镇负责: the subject follows 由
+    if "授权" in tail:
+        tail = tail.rsplit("授权", 1)[1]  # 州人民政府授权州数据资源主管部门负责: the one empowered
     tail = _LIST_MARKER.sub("", tail)  # 1.提篮桥街道办事处负责…: the item's number is no name
     if "的" in tail:
         tail = tail.rsplit("的", 1)[
@@ -243,7 +245,7 @@ def _units_helped(rest: str) -> list[UnitName]:
 _LEVEL = r"(?:市|县|区|省|镇|乡)(?:[（(][市区县、]{1,5}[)）])?"
 _LEVEL_LIST = re.compile(rf"^(?P<levels>{_LEVEL}(?:、{_LEVEL})+)(?P<rest>[^、，,]{{2,}})$")
 _SHARED_SUFFIX = re.compile(
-    r"^(?P<prefix>县级以上(?:地方)?人民政府|自治县|自治州|国家|市(?!场)|县|区(?!域)|省(?!级)|乡镇|同级)?"
+    r"^(?P<prefix>县级以上(?:地方)?人民政府|(?:自治县|自治州|市|县|区|州)人民政府|自治县|自治州|国家|市(?!场)|县|区(?!域)|省(?!级)|乡镇|同级)?"
     r"(?P<body>.+?)(?:等(?:有关|相关)?)?(?P<suffix>行政主管部门|主管部门|部门)$"
 )
 
@@ -318,7 +320,10 @@ def _carry_qualifier(text: str) -> str:
         return "或".join(parts)
     carried = [
         level.group(0) + p.removeprefix("其")  # 市人民政府及其有关部门: 市有关部门
-        if p.startswith("其") or not (_QUALIFIER.match(p) or _PLACEHOLDER_START.match(p))
+        if (p.startswith("其") and not p.startswith(("其他", "其它")))
+        or not (
+            _QUALIFIER.match(p) or _PLACEHOLDER_START.match(p) or p.startswith(("其他", "其它"))
+        )
         else p
         for p in parts[1:]
     ]

@@ -57,7 +57,8 @@ _TRAILING = re.compile(
 _TRAILING_ROLE_WORDS = re.compile(r"(?:牵头负责|负责落实|负责|牵头|配合|参与|协助|落实|实施)$")
 _PARENTHETICAL = re.compile(r"[（(]([^（）()]*)[)）]")
 _LEVELS_IN_NAME = re.compile(
-    r"(?:(?<=[县市区])[（(]([市区县、]{1,5})[)）]|(?<=村)[（(](居)[)）])(?=[\u4e00-\u9fff])"
+    r"(?:(?<=[县市区])[（(]([市区县、]{1,5})[)）]|(?<=村)[（(](居)[)）]|(?<=[乡镇])[（(]([乡镇])[)）])"
+    r"(?=[\u4e00-\u9fff])"
 )
 _SPACE = re.compile(r"\s+")
 
@@ -131,7 +132,9 @@ def clean_piece(piece: str) -> tuple[str, tuple[str, ...]]:
     """
     piece = _SPACE.sub("", piece).strip("。.；;：:，,、·\"'“”‘’「」")
     # 县（市）城市绿化主管部门, 县（市、区）人民政府: levels in brackets inside a name are part of it.
-    piece = _LEVELS_IN_NAME.sub(lambda m: f"\x00{m.group(1) or m.group(2)}\x01", piece)
+    piece = _LEVELS_IN_NAME.sub(
+        lambda m: f"\x00{m.group(1) or m.group(2) or m.group(3)}\x01", piece
+    )
     aliases: list[str] = []
     for match in _PARENTHETICAL.finditer(piece):
         inner = match.group(1)
@@ -233,6 +236,8 @@ def _carry_qualifier(name: str, previous: str | None) -> str:
     for bare in sorted(_BARE_TYPES, key=len, reverse=True):
         if previous.endswith(bare) and len(previous) > len(bare):
             stem = previous[: -len(bare)]
+            if stem.endswith(("镇", "乡", "）")) and name.startswith(("街道", "社区", "村", "居")):
+                return name  # 乡镇人民政府、街道办事处: a street office is no township's
             if stem.endswith(("区", "县", "市", "省", "州", "镇", "乡")):
                 return stem + name
     return name
@@ -343,8 +348,14 @@ class UnitRepairer:
         return best if best is not None else name
 
     def expand_short_form(self, name: str) -> str:
-        """``财政局`` -> ``县财政局`` when exactly one known unit is a level prefix plus ``name``."""
+        """``财政局`` -> ``县财政局`` when exactly one known unit is a level prefix plus ``name``.
+
+        A kind of department (城市管理主管部门, 公安部门) is not expanded: in a regulation it is
+        the department of that kind at every level, not the one level another article names.
+        """
         if unit_level(name) is not Level.UNKNOWN or _PLACEHOLDER.search(name) or len(name) < 3:
+            return name
+        if name.endswith("部门"):
             return name
         matches = self._tails.get(name, set())
         return next(iter(matches)) if len(matches) == 1 else name

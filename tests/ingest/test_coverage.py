@@ -143,3 +143,11 @@ def test_a_normalised_doc_number_and_date_count_as_kept() -> None:
     assert policy.doc_number == "劳社部发〔2008〕3号"
     coverage = text_coverage(raw.text, policy)
     assert coverage.share == 1.0, coverage.lost
+
+
+def test_a_kind_of_department_keeps_its_name_as_written() -> None:
+    # 聊城 006 names 市城市管理主管部门 and, in later articles, 城市管理主管部门: the department of
+    # that kind at every level, not the city's alone.
+    policy = parse_document(read_path(FIXTURES / "formats" / "006.txt"))
+    named = {u for c in policy.clauses for u in (*c.lead_units, *c.responsible_units)}
+    assert {"市城市管理主管部门", "城市管理主管部门"} <= named

@@ -88,6 +88,25 @@ def roles(text: str) -> tuple[list[str], list[str]]:
         ),
         ("区规划资源局牵头成立区土方规划工作小组，负责区内消纳场所排摸。", ["区规划资源局"], []),
         ("各有关部门要依职责做好改革措施的细化分解。", [], ["各有关部门"]),
+        # A list qualified by the government whose departments they are (彭水); the one a
+        # government empowers (阿坝 034).
+        (
+            "自治县人民政府交通、公安、水利等部门按照各自职责，做好矿产资源保护工作。",
+            [],
+            ["自治县人民政府交通部门", "自治县人民政府公安部门", "自治县人民政府水利部门"],
+        ),
+        ("州人民政府授权州数据资源主管部门负责全州政务数据管理工作。", ["州数据资源主管部门"], []),
+        # A street office is no township's; 乡（镇） is one name; 其他有关部门 stays as written.
+        (
+            "乡（镇）人民政府、街道办事处应当按照各自职责做好相关工作。",
+            [],
+            ["乡（镇）人民政府", "街道办事处"],
+        ),
+        (
+            "市人民政府及其他有关部门应当按照各自职责做好工作。",
+            [],
+            ["市人民政府", "其他有关部门"],
+        ),
         # 会同 partners up to where the list ends (a name with 管理 in it, 在沪机构, a bracket).
         (
             "市地方金融部门应当会同中央金融管理部门在沪机构和市商务、市场监管等部门建立联合工作机制。",
