@@ -45,7 +45,8 @@ _TRAILING = re.compile(
 # Bodies that are not government units, whatever their ending.
 _NOT_A_UNIT = re.compile(
     r"(?:建设|施工|运输|经营|管理|物业|产权|使用|生产|排污|监理|设计|勘察|拆除|中标|责任)单位$|"
-    r"企业$|公司$|集团$|个人$|业主$|居民$|群众$|市场主体$|人员$|河长|及其$|自行$"
+    r"企业$|公司$|集团$|个人$|业主$|居民$|群众$|市场主体$|人员$|团队$|管线单位$|^本单位$|河长|及其$|"
+    r"自行$|应当|根据|按照|需要"
 )
 # A bare type names nobody in particular (政府负责… in a national text): not a subject.
 _BARE = frozenset({"政府", "人民政府", "部门", "单位", "机关", "机构", "组织", "地方", "地方政府"})
