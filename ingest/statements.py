@@ -144,6 +144,9 @@ def _read_sentence(sentence: str, *, owner: bool = False) -> Statement | None:
         rest = sentence[keyword.end() :]
         if word in ("会同", "联合"):
             partners = _units_at_start(rest)
+            if word == "联合" and not partners:
+                position = keyword.end()  # 联合执法制度: a noun, not X联合Y
+                continue
             if subject:
                 leads.extend(subject)
                 responsible.extend(partners)
@@ -193,8 +196,11 @@ def _subject(before: str) -> list[UnitName]:
         previous = chunks[-2].strip()
         defined = _DEFINES.match(previous) or _FOUNDED.match(previous)
         tail = defined.group(1) if defined else previous if _LIST_ALONE.search(previous) else ""
+    elif "应当" in tail and tail.split("应当", 1)[0]:
+        # 乡镇人民政府应当根据所在地实际负责…, 自治县人民政府应当对…负责: the subject comes first.
+        tail = tail.split("应当", 1)[0]
     elif "对" in tail:
-        # 自治县人民政府应当对…负责: the subject comes before 对.
+        # 自治县人民政府对…负责: the subject comes before 对.
         tail = tail.split("对", 1)[0] or tail
     if "由" in tail:
         tail = tail.rsplit("由", 1)[1]  # 其余单位的推进由街镇负责: the subject follows 由

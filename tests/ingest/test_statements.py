@@ -107,6 +107,9 @@ def roles(text: str) -> tuple[list[str], list[str]]:
             [],
             ["市人民政府", "其他有关部门"],
         ),
+        # The subject comes before 应当; 联合 as a noun (联合执法制度) gives nobody a role.
+        ("乡镇人民政府应当根据所在地实际负责组织实施。", ["乡镇人民政府"], []),
+        ("市人民政府应当建立公安、城市管理等主管部门的联合执法制度。", [], []),
         # 会同 partners up to where the list ends (a name with 管理 in it, 在沪机构, a bracket).
         (
             "市地方金融部门应当会同中央金融管理部门在沪机构和市商务、市场监管等部门建立联合工作机制。",
