@@ -133,11 +133,11 @@ def test_a_jurisdiction_filters_search_the_same_way_on_every_face(
     assert {h["jurisdiction"] for h in from_http["hits"]} == {SONGJIANG}
 
 
+@pytest.mark.parametrize("question", ["县商务局负责什么？", "县商务局年底前要完成哪些任务？"])
 def test_the_policies_page_and_the_answer_have_one_shape_everywhere(
-    workspace: Workspace, base: str
+    workspace: Workspace, base: str, question: str
 ) -> None:
     assert run_cli(workspace, "policies") == run_http(base, "/policies")
-    question = "县商务局负责什么？"
     from_cli = run_cli(workspace, "ask", question, "--jurisdiction", "柳河县")
     from_http = httpx.post(
         base + "/ask", json={"question": question, "jurisdiction": "柳河县"}, timeout=60
