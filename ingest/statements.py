@@ -196,9 +196,9 @@ def _subject(before: str) -> list[UnitName]:
         previous = chunks[-2].strip()
         defined = _DEFINES.match(previous) or _FOUNDED.match(previous)
         tail = defined.group(1) if defined else previous if _LIST_ALONE.search(previous) else ""
-    elif "应当" in tail and tail.split("应当", 1)[0]:
-        # 乡镇人民政府应当根据所在地实际负责…, 自治县人民政府应当对…负责: the subject comes first.
-        tail = tail.split("应当", 1)[0]
+    elif (modal := _MODAL.search(tail)) and modal.start() > 0:
+        # 乡镇人民政府应当根据所在地实际负责…, 海关总署要继续做好牵头工作: the subject comes first.
+        tail = tail[: modal.start()]
     elif "对" in tail:
         # 自治县人民政府对…负责: the subject comes before 对.
         tail = tail.split("对", 1)[0] or tail
@@ -218,6 +218,7 @@ def _subject(before: str) -> list[UnitName]:
     return _government_units(tail)
 
 
+_MODAL = re.compile(r"应当|必须|要|须")
 # 成立我区停车共享专项工作领导小组，负责…: the body set up is the subject.
 _FOUNDED = re.compile(
     r"^(?:成立|组建|设立)(?:了)?(?:我区|我县|我市|本区|本县|本市|全区|全县|全市)?"

@@ -109,6 +109,7 @@ def roles(text: str) -> tuple[list[str], list[str]]:
         ),
         # The subject comes before 应当; 联合 as a noun (联合执法制度) gives nobody a role.
         ("乡镇人民政府应当根据所在地实际负责组织实施。", ["乡镇人民政府"], []),
+        ("海关总署要继续做好牵头工作，进一步优化区域布局。", ["海关总署"], []),  # X要…牵头
         ("市人民政府应当建立公安、城市管理等主管部门的联合执法制度。", [], []),
         # 会同 partners up to where the list ends (a name with 管理 in it, 在沪机构, a bracket).
         (
