@@ -391,8 +391,10 @@ def _build_clauses(
     return clauses
 
 
-def _mention_pattern(book: _UnitBook) -> tuple[re.Pattern[str], dict[str, str]] | None:
-    """One regex over every name (canonical, alias, unique short form) of the known units."""
+def _mention_pattern(book: _UnitBook) -> tuple[list[str], dict[str, str]] | None:
+    """Every name (canonical, alias, unique short form) of the known units, longest first, and
+    the unit each names. (Plain substring search: compiling one regex over them cost more than
+    all the searches in a document.)"""
     names: dict[str, str] = {}
     canonical = list(book.aliases)
     for name in canonical:
@@ -410,22 +412,35 @@ def _mention_pattern(book: _UnitBook) -> tuple[re.Pattern[str], dict[str, str]] 
     if not names:
         return None
     ordered = sorted(names, key=len, reverse=True)[:_MAX_MENTION_NAMES]
-    return re.compile("|".join(re.escape(n) for n in ordered)), names
+    return ordered, names
 
 
 def _mentions(
     draft: ClauseDraft,
-    pattern: tuple[re.Pattern[str], dict[str, str]] | None,
+    pattern: tuple[list[str], dict[str, str]] | None,
     book: _UnitBook,
     with_roles: set[str],
 ) -> tuple[str, ...]:
+    """Known units the clause names without a role, in text order: at each place the longest
+    name written there, names not overlapping."""
     if pattern is None or draft.roles is not None:
         return ()
-    regex, names = pattern
+    ordered, names = pattern
     text = _strip_annotations(draft.text)
+    hits: list[tuple[int, int, str]] = []
+    for written in ordered:
+        start = text.find(written)
+        while start >= 0:
+            hits.append((start, -len(written), written))
+            start = text.find(written, start + 1)
+    hits.sort()
     found: list[str] = []
-    for match in regex.finditer(text):
-        name = names[match.group(0)]
+    end = -1
+    for start, negative_length, written in hits:
+        if start < end:
+            continue  # inside a longer name already taken
+        end = start - negative_length
+        name = names[written]
         if name not in with_roles and name not in found and unit_kind(name).value != "placeholder":
             found.append(name)
     return tuple(found)
