@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -99,7 +100,7 @@ def main() -> int:
             for s in ("annotation", "table", "section", "prose", "regulation")
         ),
     ]
-    for check in sorted(BENCHMARKS.glob("bulk_role_check_*.jsonl")):
+    for check in sorted(BENCHMARKS.glob("bulk_role_check_*.jsonl"), key=_drawn_at):
         tag = check.stem.removeprefix("bulk_role_check_")
         verdicts = Counter(
             json.loads(line)["verdict"] for line in check.read_text("utf-8").splitlines() if line
@@ -117,6 +118,16 @@ def main() -> int:
     if not args.no_write:
         update_section("bulk-roles", "Roles in the bulk set", table)
     return 0
+
+
+def _drawn_at(check: Path) -> int:
+    """When the commit a check's sample was drawn at was made (checks in the order drawn)."""
+    tag = check.stem.removeprefix("bulk_role_check_")
+    found = subprocess.run(
+        ["git", "log", "-1", "--format=%ct", tag], cwd=ROOT, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    return int(found.stdout.strip() or 0)
 
 
 if __name__ == "__main__":
