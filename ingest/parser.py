@@ -207,6 +207,23 @@ class _FoundRoles:
             (self.leads if lead else self.responsible).append(unit)
             self.evidence[unit.name] = (source, sentence.strip()[:300])
 
+    def lead_in_text(self, statements: list[Statement]) -> None:
+        """Where an annotation or a table cell names several units and no lead, a sentence of the
+        clause saying one of them is in charge (区建设管理委负责指导推进…) makes it lead (lead wins;
+        its source is then the sentence). Units the text alone names are not added."""
+        if self.leads:
+            return
+        for statement in statements:
+            for unit in statement.leads:
+                listed = next((u for u in self.responsible if u.name == unit.name), None)
+                if listed is not None:
+                    self.responsible.remove(listed)
+                    self.leads.append(listed)
+                    self.evidence[listed.name] = (
+                        RoleSource.PROSE,
+                        statement.sentence.strip()[:300],
+                    )
+
     def _keep_aliases(self, unit: UnitName) -> None:
         """Add the other names ``unit`` was written with to the unit already listed."""
         for units in (self.leads, self.responsible):
@@ -217,7 +234,7 @@ class _FoundRoles:
                         units[i] = UnitName(listed.name, listed.written, (*listed.aliases, *extra))
 
 
-PARSER_VERSION = "14.14"
+PARSER_VERSION = "14.15"
 """How documents are read. Raise it with every change to what the parser makes of a document
 (clauses, roles, sources, deadlines, units): a policy's id includes it, so ingesting the same
 files again after an upgrade re-reads them and replaces the stored versions (their embeddings
@@ -249,12 +266,17 @@ def _read_roles(outline: Outline, *, regulation: bool = False) -> list[_FoundRol
             cell = draft.roles
             roles.add(True, split_unit_list(cell.lead), RoleSource.TABLE, cell.lead)
             roles.add(False, split_unit_list(cell.responsible), RoleSource.TABLE, cell.responsible)
+            roles.lead_in_text(read_statements(draft.text))
             continue
+        annotated_to = 0
         for annotation in reader.read(draft.text):
             span = draft.text[annotation.start : annotation.end]
             roles.add(True, annotation.leads, RoleSource.ANNOTATION, span)
             roles.add(False, annotation.responsible, RoleSource.ANNOTATION, span)
+            annotated_to = max(annotated_to, annotation.end)
         if roles.evidence:
+            # Only the text the annotation closes: a paragraph after it (各地区…要…) is not its task.
+            roles.lead_in_text(read_statements(draft.text[:annotated_to]))
             continue
         article = regulation and _ARTICLE_LABEL.match(draft.label)
         source = RoleSource.REGULATION if article else RoleSource.PROSE

@@ -151,3 +151,13 @@ def test_a_kind_of_department_keeps_its_name_as_written() -> None:
     policy = parse_document(read_path(FIXTURES / "formats" / "006.txt"))
     named = {u for c in policy.clauses for u in (*c.lead_units, *c.responsible_units)}
     assert {"市城市管理主管部门", "城市管理主管部门"} <= named
+
+
+def test_a_sentence_naming_who_is_in_charge_makes_that_annotated_unit_lead() -> None:
+    # formats/001 三（一）: （责任单位：区建设管理委、…） names no lead; the paragraph says
+    # 区建设管理委负责统筹协调…: it leads, read from that sentence; no unit is added.
+    policy = parse_document(read_path(FIXTURES / "formats" / "001.txt"))
+    [clause] = [c for c in policy.clauses if c.path == ("三", "一")]
+    assert clause.lead_units == ("区建设管理委",)
+    assert clause.source_of("区建设管理委") == "prose"
+    assert all(clause.source_of(u) == "annotation" for u in clause.responsible_units)
