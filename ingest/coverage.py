@@ -76,18 +76,33 @@ def text_coverage(text: str, policy: Policy, *, most_lost: int = 5) -> Coverage:
         pieces = [
             s.rstrip("。！？；!?;：:") or s for cell in cells for s in _SENTENCES.findall(cell)
         ]
-        for piece in pieces:
-            characters += len(piece)
+        for written in pieces:
+            piece = written
             # Clauses keep the document's order: look on from the last match first.
             at = kept_text.find(piece, cursor)
             if at < 0:
                 at = kept_text.find(piece)
+            if (
+                at < 0
+                and (numbered := _CONTINUED_NUMBER.match(written))
+                and written[numbered.end() :]
+            ):
+                # 21.5+2就业之家: a number the parser read as continuing the list (20., 21.) though
+                # a digit follows it is the clause's marker; the text after it is what it keeps.
+                piece = written[numbered.end() :]
+                at = kept_text.find(piece, cursor)
+                if at < 0:
+                    at = kept_text.find(piece)
+            characters += len(piece)
             if at >= 0:
                 kept += len(piece)
                 cursor = max(cursor, at + len(piece))
             elif len(lost) < most_lost:
                 lost.append(piece[:60])
     return Coverage(characters, kept, tuple(lost))
+
+
+_CONTINUED_NUMBER = re.compile(r"^\d{1,3}[.．、]")
 
 
 def _as_written(doc_number: str | None, date: str | None) -> list[str]:

@@ -161,3 +161,13 @@ def test_a_sentence_naming_who_is_in_charge_makes_that_annotated_unit_lead() -> 
     assert clause.lead_units == ("区建设管理委",)
     assert clause.source_of("区建设管理委") == "prose"
     assert all(clause.source_of(u) == "annotation" for u in clause.responsible_units)
+
+
+def test_a_list_number_followed_by_a_digit_is_the_items_marker_not_lost_text() -> None:
+    # A 2026 provincial report's glossary: 20.2026年10件民生实事：… continues the list 1.-19.
+    text = "名词解释\n1.“启航计划”：面向未来。\n2.“帮扶政策”：常态化帮扶。\n3.2026年10件民生实事：加大就业支持。\n"
+    raw = RawDocument("glossary.txt", read_path(SEED).format, text)
+    policy = parse_document(raw)
+    assert policy.clauses[-1].text.startswith("2026年10件民生实事")
+    coverage = text_coverage(raw.text, policy)
+    assert coverage.share >= 0.99 and coverage.share <= 1.0, coverage.lost
