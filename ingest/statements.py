@@ -174,8 +174,8 @@ def _read_sentence(sentence: str, *, owner: bool = False) -> Statement | None:
             coordinated = True
             position = keyword.end()
             continue
-        if word == "负责" and len(subject) == 1 and not coordinated:
-            leads.extend(subject)  # one unit in charge leads
+        if word == "负责" and not coordinated and (len(subject) == 1 or _one_per_level(subject)):
+            leads.extend(subject)  # one unit in charge leads (one per level: each in its area)
         else:
             responsible.extend(subject)  # 配合, 协助, 按照各自职责, several units 负责
         position = keyword.end()
@@ -184,6 +184,13 @@ def _read_sentence(sentence: str, *, owner: bool = False) -> Statement | None:
     if not leads and not kept_responsible:
         return None
     return Statement(tuple(dedupe_units(leads)), kept_responsible, sentence)
+
+
+def _one_per_level(units: list[UnitName]) -> bool:
+    """市、县（市、区）X主管部门: the same department at several levels, each in charge of its own
+    area (not several units sharing one task)."""
+    bodies = {re.sub(rf"^{_LEVEL}", "", u.name) for u in units}
+    return len(units) > 1 and len(bodies) == 1 and all(re.match(_LEVEL, u.name) for u in units)
 
 
 def _subject(before: str) -> list[UnitName]:
@@ -268,7 +275,7 @@ def _expand_shared_suffix(text: str) -> str:
     levels = _LEVEL_LIST.match(text)
     if levels:
         rest = levels.group("rest")
-        return "、".join(f"{level}{rest}" for level in levels.group("levels").split("、"))
+        return "、".join(f"{level}{rest}" for level in re.findall(_LEVEL, levels.group("levels")))
     match = _SHARED_SUFFIX.match(text)
     if not match:
         return text

@@ -111,6 +111,12 @@ def roles(text: str) -> tuple[list[str], list[str]]:
         ("乡镇人民政府应当根据所在地实际负责组织实施。", ["乡镇人民政府"], []),
         ("海关总署要继续做好牵头工作，进一步优化区域布局。", ["海关总署"], []),  # X要…牵头
         ("市人民政府应当建立公安、城市管理等主管部门的联合执法制度。", [], []),
+        # The same department at several levels, each in charge of its own area: each leads.
+        (
+            "市、县（市、区）城市管理主管部门负责本行政区域内的扬尘污染防治监督管理工作。",
+            ["市城市管理主管部门", "县（市、区）城市管理主管部门"],
+            [],
+        ),
         # 会同 partners up to where the list ends (a name with 管理 in it, 在沪机构, a bracket).
         (
             "市地方金融部门应当会同中央金融管理部门在沪机构和市商务、市场监管等部门建立联合工作机制。",
