@@ -234,7 +234,7 @@ class _FoundRoles:
                         units[i] = UnitName(listed.name, listed.written, (*listed.aliases, *extra))
 
 
-PARSER_VERSION = "14.16"
+PARSER_VERSION = "14.17"
 """How documents are read. Raise it with every change to what the parser makes of a document
 (clauses, roles, sources, deadlines, units): a policy's id includes it, so ingesting the same
 files again after an upgrade re-reads them and replaces the stored versions (their embeddings

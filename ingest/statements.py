@@ -46,8 +46,10 @@ _TRAILING = re.compile(
 _NOT_A_UNIT = re.compile(
     r"(?:建设|施工|运输|经营|管理|物业|产权|使用|生产|排污|监理|设计|勘察|拆除|中标|责任)单位$|"
     r"企业$|公司$|集团$|个人$|业主$|居民$|群众$|市场主体$|人员$|团队$|管线单位$|^本单位$|河长|及其$|"
-    r"自行$|应当|根据|按照|需要"
+    r"自行$|应当|根据|按照|需要|(?:承|举|主|协|督|代)办$"
 )
+# Any organisation or person (有关单位和个人): nobody in particular.
+_ANYONE = re.compile(r"(?:和|及|或者?)(?:个人|人员|公民|其他组织)")
 # A bare type names nobody in particular (政府负责… in a national text): not a subject.
 _BARE = frozenset({"政府", "人民政府", "部门", "单位", "机关", "机构", "组织", "地方", "地方政府"})
 _SUBJECT_CHARS = re.compile(r"[^，,：:（）()《》“”\"]+$")
@@ -131,7 +133,15 @@ def _actor_sentence(sentence: str, *, colon_only: bool) -> Statement | None:
     return Statement((), tuple(units), sentence)
 
 
+# A definition (高档洗浴场所，是指市商务部门会同有关部门制定…的) names who made a list, not a task.
+_DEFINITION = re.compile(r"是指|所称")
+# 负责 inside a body's description (县级以上人民政府负责侨务工作的部门): no role word.
+_DESCRIBES_BODY = re.compile(r"^[^，,。；;]{1,16}?的(?:部门|机构|行政部门|主管部门|单位)")
+
+
 def _read_sentence(sentence: str, *, owner: bool = False) -> Statement | None:
+    if _DEFINITION.search(sentence):
+        return None
     leads: list[UnitName] = []
     responsible: list[UnitName] = []
     coordinated = False  # a 牵头 or 会同 named who leads: later 负责 subjects share
@@ -140,8 +150,11 @@ def _read_sentence(sentence: str, *, owner: bool = False) -> Statement | None:
         if keyword.start() < position:
             continue
         word = keyword.group(0)
-        subject = _subject(sentence[position : keyword.start()])
         rest = sentence[keyword.end() :]
+        if word == "负责" and (described := _DESCRIBES_BODY.match(rest)):
+            position = keyword.end() + described.end()
+            continue
+        subject = _subject(sentence[position : keyword.start()])
         if word in ("会同", "联合"):
             partners = _units_at_start(rest)
             if word == "联合" and not partners:
@@ -346,6 +359,8 @@ def _carry_qualifier(text: str) -> str:
 
 
 def _government_units(text: str) -> list[UnitName]:
+    if _ANYONE.search(text):
+        return []
     # 区人民政府或者街道办事处: two bodies, each named in full (no qualifier carried across).
     parts = [p for p in re.split(r"或者|或(?=[\u4e00-\u9fff]{2})", _carry_qualifier(text)) if p]
     if len(parts) > 1:

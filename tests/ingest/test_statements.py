@@ -117,6 +117,12 @@ def roles(text: str) -> tuple[list[str], list[str]]:
             ["市城市管理主管部门", "县（市、区）城市管理主管部门"],
             [],
         ),
+        # No role: anyone (有关单位和个人), a body's description (负责…的部门), a definition (是指),
+        # a verb that ends like a body (承办) (bulk hand check 046dc8c).
+        ("有关单位和个人应当予以配合。", [], []),
+        ("县级以上人民政府负责侨务工作的部门应当做好归侨侨眷权益保护工作。", [], []),
+        ("高档洗浴场所，是指市商务部门会同有关部门制定的目录内的场所。", [], []),
+        ("有关部门承办具体工作。", [], []),
         # 会同 partners up to where the list ends (a name with 管理 in it, 在沪机构, a bracket).
         (
             "市地方金融部门应当会同中央金融管理部门在沪机构和市商务、市场监管等部门建立联合工作机制。",
