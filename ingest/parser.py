@@ -202,10 +202,21 @@ class _FoundRoles:
     def add(self, lead: bool, units: Iterable[UnitName], source: RoleSource, sentence: str) -> None:
         for unit in units:
             if unit.name in self.evidence:
-                self._keep_aliases(unit)  # the first statement of a unit's role stands
+                self._keep_aliases(unit)  # the first statement of a unit's role stands, except:
+                if lead and source in _SENTENCES and self.evidence[unit.name][0] in _SENTENCES:
+                    self._to_lead(unit.name, source, sentence)  # a later sentence: lead wins
                 continue
             (self.leads if lead else self.responsible).append(unit)
             self.evidence[unit.name] = (source, sentence.strip()[:300])
+
+    def _to_lead(self, name: str, source: RoleSource, sentence: str) -> None:
+        """区绿化市容局、区建设管理委负责… then 区建设管理委负责…: the unit a later sentence puts in
+        charge alone leads."""
+        listed = next((u for u in self.responsible if u.name == name), None)
+        if listed is not None:
+            self.responsible.remove(listed)
+            self.leads.append(listed)
+            self.evidence[name] = (source, sentence.strip()[:300])
 
     def lead_in_text(self, statements: list[Statement]) -> None:
         """Where an annotation or a table cell names several units and no lead, a sentence of the
@@ -223,6 +234,12 @@ class _FoundRoles:
                         RoleSource.PROSE,
                         statement.sentence.strip()[:300],
                     )
+            # 各相关行业管理部门按照职责…: the kinds of department the sentence gives the shared work
+            # (a placeholder naming a kind of body), where no annotation lists them.
+            extra = [
+                u for u in statement.responsible if u.name.startswith("各") and len(u.name) >= 5
+            ]
+            self.add(False, extra, RoleSource.PROSE, statement.sentence)
 
     def _keep_aliases(self, unit: UnitName) -> None:
         """Add the other names ``unit`` was written with to the unit already listed."""
@@ -234,12 +251,13 @@ class _FoundRoles:
                         units[i] = UnitName(listed.name, listed.written, (*listed.aliases, *extra))
 
 
-PARSER_VERSION = "14.17"
+PARSER_VERSION = "14.18"
 """How documents are read. Raise it with every change to what the parser makes of a document
 (clauses, roles, sources, deadlines, units): a policy's id includes it, so ingesting the same
 files again after an upgrade re-reads them and replaces the stored versions (their embeddings
 come from the cache)."""
 
+_SENTENCES = (RoleSource.PROSE,)  # in a regulation the first article naming a unit decides
 _ARTICLE_LABEL = re.compile(r"^第.+条$")
 # A section that assigns duties: a sentence there whose subject is a unit states that unit's duty.
 _DUTY_SECTION = re.compile(r"职责分工|部门职责|工作分工|任务分工|职责任务|分工负责|工作职责")

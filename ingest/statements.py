@@ -111,7 +111,7 @@ _ACTOR = re.compile(
     r"(?P<names>(?:区|县|市|镇|乡|街道|属地|各)[\u4e00-\u9fff、（）()]{1,24}?"
     r"(?:局|委|办|中心|街镇|街道|镇|乡|政府|办事处|分局|支队|大队|所|站))"
     r"(?=[：:]|依法|要|应当|应|须|必须|切实|负责|开展|做好|加强|落实|指导|督促|组织|推进|履行|强化|"
-    r"对|做实|抓好|主动|及时|定期|全面|严格|积极|统筹)"
+    r"对|做实|抓好|主动|及时|定期|全面|严格|积极|统筹|作为)"
 )
 
 
@@ -125,7 +125,10 @@ def _actor_sentence(sentence: str, *, colon_only: bool) -> Statement | None:
     match = _ACTOR.match(sentence)
     if match is None or (colon_only and sentence[match.end() : match.end() + 1] not in "：:"):
         return None
-    units = _government_units(match.group("names"))
+    names = match.group("names")
+    if names.startswith("各"):
+        names = re.sub(r"、(?=[\u4e00-\u9fff]{1,2}(?:、|$))", "、各", names)  # 各街道、镇: 各镇 too
+    units = _government_units(names)
     if not units or any(u.name.endswith("政府") for u in units):
         return None  # 市人民政府应当加强领导: a government's general duty, not a task's owner
     if len(units) == 1:
@@ -156,7 +159,7 @@ def _read_sentence(sentence: str, *, owner: bool = False) -> Statement | None:
             continue
         subject = _subject(sentence[position : keyword.start()])
         if word in ("会同", "联合"):
-            partners = _units_at_start(rest)
+            partners = _units_helped(rest) or _units_at_start(rest)
             if word == "联合" and not partners:
                 position = keyword.end()  # 联合执法制度: a noun, not X联合Y
                 continue
@@ -164,6 +167,12 @@ def _read_sentence(sentence: str, *, owner: bool = False) -> Statement | None:
                 leads.extend(subject)
                 responsible.extend(partners)
                 coordinated = True
+            elif (
+                owner and not _CLAUSE_BREAK.split(sentence[position : keyword.start()])[-1].strip()
+            ):
+                # Under a unit's duty heading, 会同属地街镇… / …，联合区房管局…: the unit heading the
+                # section does it with them; they share.
+                responsible.extend(partners)
             position = keyword.end()
             continue
         if word == "牵头":
@@ -259,8 +268,9 @@ def _units_at_start(rest: str) -> list[UnitName]:
 # The units a sentence says are helped (配合Y…): a list ending as a body's name does, and not
 # followed by more of the list (、和及等) or of the name (部门, 委员会, 办公室, 在沪机构).
 _HELPED = re.compile(
-    r"^[^，,。；;：:]{2,60}?(?:部门|局|委员会|委|办公室|厅|部|署|机关|机构|政府|管委会|中心|办事处|分局|总局)"
-    r"(?:[（(][^）)]{1,8}[)）])?(?![、和及与等门员公事处]|在[\u4e00-\u9fff]{1,3}机构)"
+    r"^[^，,。；;：:]{2,60}?(?:部门|局|委员会|委|办公室|厅|部|署|机关|机构|政府|管委会|中心|办事处|分局|总局|"
+    r"街镇|街道)(?:[（(][^）)]{1,8}[)）])?(?![、和及与等门员公事处办]|在[\u4e00-\u9fff]{1,3}机构|相关|有关|所属|"
+    r"[\u4e00-\u9fff]{1,6}(?:管理部门|主管部门|部门|支队|大队))"
 )
 
 

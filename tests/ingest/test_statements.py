@@ -344,3 +344,18 @@ def test_a_paragraph_led_by_a_unit_states_its_duty_in_a_duty_section_only() -> N
     colon = "加强建设工地监督管理\n区建设管理委：一是对建设工地进行日常管理。"
     assert [u.name for s in read_statements(colon) for u in s.leads] == ["区建设管理委"]
     assert read_statements("市人民政府应当加强对城市轨道交通工作的领导。", duty=True) == []
+
+
+def test_an_owner_clause_shares_with_the_units_it_works_with() -> None:
+    # 青浦 013, under the heading 区城管执法局: 会同属地街镇发现… and …，联合区房管局指导….
+    found = read_statements("会同属地街镇发现建筑垃圾倾倒河道线索并移交执法部门。", owner=True)
+    assert [u.name for s in found for u in s.responsible] == ["属地街镇"]
+    found = read_statements(
+        "推动设施建设和管理，联合区房管局指导街镇督促物业服务企业。", owner=True
+    )
+    assert [u.name for s in found for u in s.responsible] == ["区房管局"]
+    # Without a heading unit nobody does it: no role.
+    assert read_statements("会同属地街镇发现建筑垃圾倾倒河道线索。") == []
+    # 协助乡镇人民政府、街道办事处…: the list runs to 办事处, not to 街道.
+    found = read_statements("村（居）民委员会应当协助乡镇人民政府、街道办事处做好保护工作。")
+    assert [u.name for s in found for u in s.leads] == ["乡镇人民政府", "街道办事处"]
