@@ -210,8 +210,8 @@ class _FoundRoles:
             self.evidence[unit.name] = (source, sentence.strip()[:300])
 
     def _to_lead(self, name: str, source: RoleSource, sentence: str) -> None:
-        """区绿化市容局、区建设管理委负责… then 区建设管理委负责…: the unit a later sentence puts in
-        charge alone leads."""
+        """Move a listed responsible unit to the leads, its role now read from ``sentence`` (区绿化
+        市容局、区建设管理委负责… then 区建设管理委负责…); a unit not listed as responsible is left."""
         listed = next((u for u in self.responsible if u.name == name), None)
         if listed is not None:
             self.responsible.remove(listed)
@@ -226,14 +226,7 @@ class _FoundRoles:
             return
         for statement in statements:
             for unit in statement.leads:
-                listed = next((u for u in self.responsible if u.name == unit.name), None)
-                if listed is not None:
-                    self.responsible.remove(listed)
-                    self.leads.append(listed)
-                    self.evidence[listed.name] = (
-                        RoleSource.PROSE,
-                        statement.sentence.strip()[:300],
-                    )
+                self._to_lead(unit.name, RoleSource.PROSE, statement.sentence)
             # 各相关行业管理部门按照职责…: the kinds of department the sentence gives the shared work
             # (a placeholder naming a kind of body), where no annotation lists them.
             extra = [

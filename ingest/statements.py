@@ -211,8 +211,8 @@ def _read_sentence(sentence: str, *, owner: bool = False) -> Statement | None:
 def _one_per_level(units: list[UnitName]) -> bool:
     """市、县（市、区）X主管部门: the same department at several levels, each in charge of its own
     area (not several units sharing one task)."""
-    bodies = {re.sub(rf"^{_LEVEL}", "", u.name) for u in units}
-    return len(units) > 1 and len(bodies) == 1 and all(re.match(_LEVEL, u.name) for u in units)
+    bodies = {_LEVEL_AT_START.sub("", u.name) for u in units}
+    return len(units) > 1 and len(bodies) == 1 and all(_LEVEL_AT_START.match(u.name) for u in units)
 
 
 def _subject(before: str) -> list[UnitName]:
@@ -281,6 +281,7 @@ def _units_helped(rest: str) -> list[UnitName]:
 
 
 _LEVEL = r"(?:市|县|区|省|镇|乡)(?:[（(][市区县、]{1,5}[)）])?"
+_LEVEL_AT_START = re.compile(rf"^{_LEVEL}")
 _LEVEL_LIST = re.compile(rf"^(?P<levels>{_LEVEL}(?:、{_LEVEL})+)(?P<rest>[^、，,]{{2,}})$")
 _SHARED_SUFFIX = re.compile(
     r"^(?P<prefix>县级以上(?:地方)?人民政府|(?:自治县|自治州|市|县|区|州)人民政府|自治县|自治州|国家|市(?!场)|县|区(?!域)|省(?!级)|乡镇|同级)?"

@@ -454,12 +454,10 @@ _DUE_SHOWN = 50  # clauses a deadline answer cites per unit (the rest are counte
 def _due_by(clauses: Sequence[CitedClause], by: str) -> list[CitedClause]:
     """The clauses whose time limit falls on or before ``by`` (every clause with a time limit when
     ``by`` is empty), soonest first; limits without a date (长期坚持) come last."""
-    dated = [
-        c
-        for c in clauses
-        if c.deadline and (not by or (c.record.clause.deadline_date or "9999") <= by)
-    ]
-    return sorted(dated, key=lambda c: c.record.clause.deadline_date or "9999")
+    # Each limit's date is parsed once (Clause.deadline_date reads the text on every access).
+    dated = [(c.record.clause.deadline_date or "9999", c) for c in clauses if c.deadline]
+    due = [(day, c) for day, c in dated if not by or day <= by]
+    return [c for _, c in sorted(due, key=lambda pair: pair[0])]
 
 
 def _restrict(routed: Route, jurisdiction: str) -> Route:

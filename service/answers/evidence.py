@@ -70,11 +70,9 @@ def answering_sentences(question: str, text: str, limit: int = 2) -> list[str]:
         common = grams & wanted
         if len(common) < min(2, len(wanted)):
             continue  # one shared bigram (融合) is chance, not an answer
-        shared = sum(weight.get(b, 0.0) for b in common)
+        shared = _weighted(sentence, common, weight, quantity)
         if shared == 0:
             continue
-        if quantity is not None:
-            shared *= 2.0 if quantity.search(sentence) else 0.5
         scored.append((shared, index))
     if quantity is not None and any(quantity.search(sentences[i]) for _, i in scored):
         scored = [(score, i) for score, i in scored if quantity.search(sentences[i])]
@@ -98,12 +96,7 @@ def _narrow(
     if quantity is None or len(sentence) <= _LONG:
         return sentence
     parts = _PART.findall(sentence)
-    scores = []
-    for part in parts:
-        score = sum(weight.get(b, 0.0) for b in _bigrams(part) & wanted)
-        if quantity is not None and score:
-            score *= 2.0 if quantity.search(part) else 0.5
-        scores.append(score)
+    scores = [_weighted(part, _bigrams(part) & wanted, weight, quantity) for part in parts]
     best = max(range(len(parts)), key=lambda i: (scores[i], -i))
     start, end = best, best + 1
     # Widen to the neighbouring parts while the excerpt stays short.
@@ -113,6 +106,17 @@ def _narrow(
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(parts) else ""
     return prefix + excerpt + suffix
+
+
+def _weighted(
+    text: str, common: set[str], weight: dict[str, float], quantity: re.Pattern[str] | None
+) -> float:
+    """How well ``text`` answers: the weight of the question's bigrams it shares (``common``),
+    doubled when it states the quantity a quantity question asks, halved when it does not."""
+    score = sum(weight.get(b, 0.0) for b in common)
+    if quantity is not None and score:
+        score *= 2.0 if quantity.search(text) else 0.5
+    return score
 
 
 def answering_clause(
