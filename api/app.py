@@ -192,9 +192,10 @@ def create_app(settings: Settings | None = None, workspace: Workspace | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        space = workspace or open_workspace(chosen)
-        await anyio.to_thread.run_sync(space.warm)  # ready means loaded
-        app.state.services = Services(chosen, service_for(space, chosen))
+        space = workspace or open_workspace(chosen, batch_queries=True)
+        service = service_for(space, chosen)
+        await anyio.to_thread.run_sync(service.warm)  # ready means loaded
+        app.state.services = Services(chosen, service)
         yield
         space.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -164,6 +165,7 @@ def _ingest_summary(report: IngestReport) -> contract.IngestSummary:
         replaced=len(report.replaced),
         unchanged=len(report.unchanged),
         clauses=report.clauses,
+        embedded=report.embedded,
         failed=[contract.FileProblem(file=f, error=e.problem) for f, e in report.failed],
         skipped=[contract.SkippedFile(file=f, reason=r) for f, r in report.skipped],
         undetermined_jurisdiction=report.undetermined,
@@ -246,6 +248,7 @@ def stats(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
         ("units", counts.units),
         ("jurisdictions", len(counts.jurisdictions)),
         *counts.relationships.items(),
+        ("embedding", counts.embedding),
     ):
         table.add_row(label, str(value))
     out.print(table)
@@ -456,6 +459,14 @@ def ask(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Processes serving the store; they share its memory-mapped vector index and "
+            "each follows what the others write.",
+        ),
+    ] = 1,
     data_dir: DataDirOption = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs) and the web explorer at /."""
@@ -464,8 +475,23 @@ def serve(
     from policykg.api.app import create_app
 
     settings = settings_for(data_dir)
-    out.print(f"PolicyKG on http://{host}:{port}  (API docs: /docs; data: {settings.data_dir})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    out.print(
+        f"PolicyKG on http://{host}:{port}  (API docs: /docs; data: {settings.data_dir}"
+        + (f"; {workers} workers)" if workers > 1 else ")")
+    )
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        return
+    # Worker processes build the app themselves from the environment.
+    os.environ["POLICYKG_DATA_DIR"] = str(settings.data_dir)
+    uvicorn.run(
+        "policykg.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
 
 
 @app.command()

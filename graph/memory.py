@@ -149,27 +149,7 @@ class MemoryGraphStore:
                 "`policykg check --repair` to rebuild it from the policy files"
             ) from e
         for policy_id, checksum in checksums.items():
-            path = self._policy_path(policy_id)
-            try:
-                raw = path.read_bytes()
-            except OSError as e:
-                self._damaged[policy_id] = f"cannot read {path.name}: {e.strerror or e}"
-                continue
-            if checksum is not None and hashlib.sha256(raw).hexdigest() != checksum:
-                self._damaged[policy_id] = (
-                    f"{path.name} does not match its checksum (changed on disk)"
-                )
-                continue
-            try:
-                policy = policy_from_dict(json.loads(raw))
-            except (ValueError, KeyError, TypeError) as e:
-                self._damaged[policy_id] = f"{path.name} is not a stored policy: {e}"
-                continue
-            if policy.id != policy_id:
-                self._damaged[policy_id] = f"{path.name} holds policy {policy.id}"
-                continue
-            self._checksums[policy_id] = checksum or hashlib.sha256(raw).hexdigest()
-            self._add(policy)
+            self._read_policy(policy_id, checksum)
         if self._damaged:
             logger.warning(
                 "%d damaged policy file(s) in %s left out: run `policykg check`",
@@ -177,6 +157,28 @@ class MemoryGraphStore:
                 self._directory,
             )
         logger.info("loaded %d policies from %s", len(self._policies), self._directory)
+
+    def _read_policy(self, policy_id: str, checksum: str | None) -> None:
+        """Read one listed policy file and add the policy, or record what is wrong with it."""
+        path = self._policy_path(policy_id)
+        try:
+            raw = path.read_bytes()
+        except OSError as e:
+            self._damaged[policy_id] = f"cannot read {path.name}: {e.strerror or e}"
+            return
+        if checksum is not None and hashlib.sha256(raw).hexdigest() != checksum:
+            self._damaged[policy_id] = f"{path.name} does not match its checksum (changed on disk)"
+            return
+        try:
+            policy = policy_from_dict(json.loads(raw))
+        except (ValueError, KeyError, TypeError) as e:
+            self._damaged[policy_id] = f"{path.name} is not a stored policy: {e}"
+            return
+        if policy.id != policy_id:
+            self._damaged[policy_id] = f"{path.name} holds policy {policy.id}"
+            return
+        self._checksums[policy_id] = checksum or hashlib.sha256(raw).hexdigest()
+        self._add(policy)
 
     def _persist(self, written: Iterable[Policy], removed: Iterable[str]) -> None:
         if self._directory is None:
@@ -296,10 +298,41 @@ class MemoryGraphStore:
         return len(listed)
 
     def reload(self) -> None:
-        """Forget everything loaded and read the store from disk again."""
+        """Read the store from disk again (another process wrote it).
+
+        Only what changed is read: policies whose checksum in the manifest differs from the one
+        held, or that are new, are read again and those no longer listed are removed, so a server
+        following an ingest of one document reads one file, not the whole store. A manifest
+        without checksums, or one that cannot be read, means a full reload.
+        """
         with self._lock:
-            self.__init__(self._directory)  # type: ignore[misc]
-            self._ensure_loaded()
+            listed = self._recorded if self._loaded and self._directory is not None else {}
+            if not listed or any(checksum is None for checksum in listed.values()):
+                self.__init__(self._directory)  # type: ignore[misc]
+                self._ensure_loaded()
+                return
+            with gc_paused():
+                self._catch_up(listed)
+
+    def _catch_up(self, listed: dict[str, str | None]) -> None:
+        for policy_id in [p for p in self._policies if p not in listed]:
+            self._remove(policy_id)
+            self._checksums.pop(policy_id, None)
+        for policy_id in [p for p in self._damaged if p not in listed]:
+            del self._damaged[policy_id]
+        for policy_id, checksum in listed.items():
+            held = policy_id in self._policies and self._checksums.get(policy_id) == checksum
+            if held:
+                continue
+            if policy_id in self._policies:
+                self._remove(policy_id)
+            self._damaged.pop(policy_id, None)
+            self._read_policy(policy_id, checksum)
+        try:
+            manifest = json.loads(self._manifest_path().read_text(encoding="utf-8"))
+            self._generation = int(manifest["generation"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # the next write numbers from the generation held
 
     # -- writes -------------------------------------------------------------------------------
 

@@ -267,7 +267,9 @@ class BM25Index:
                 folder = self._directory / self._folder
                 _verify_segment(folder)
                 ids = json.loads((folder / "clause_ids.json").read_text(encoding="utf-8"))
-                retriever = bm25s.BM25.load(str(folder), mmap=False) if ids else None
+                # Mapped: processes serving one store share the pages; a segment is never changed
+                # in place (a merge writes a new folder).
+                retriever = bm25s.BM25.load(str(folder), mmap=True) if ids else None
                 stats = folder / "stats.json"
                 if stats.exists():
                     average = float(json.loads(stats.read_text(encoding="utf-8"))["average_length"])

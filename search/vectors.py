@@ -29,7 +29,7 @@ from policykg.ingest.storage import (
     file_sha256,
     remove_quietly,
 )
-from policykg.search.embeddings.base import Vectors
+from policykg.search.embeddings.base import Vectors, model_family
 
 if TYPE_CHECKING:
     import faiss  # imported where used: a command that never searches does not pay for it
@@ -100,6 +100,7 @@ class VectorIndex:
         self._clause_ids: dict[int, str] = {}
         self._generation = 0
         self._dirty = False
+        self._mapped = False
         if directory is not None and (directory / "manifest.json").exists():
             self._load()
 
@@ -112,7 +113,8 @@ class VectorIndex:
         manifest_path = self._directory / "manifest.json"
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-            if manifest["model"] != self.model or manifest["dim"] != self.dim:
+            same_model = model_family(manifest["model"]) == model_family(self.model)
+            if not same_model or manifest["dim"] != self.dim:
                 raise StoreError(
                     f"the vector index in {self._directory} was built with {manifest['model']} "
                     f"({manifest['dim']} dimensions), not {self.model} ({self.dim}); run "
@@ -128,7 +130,12 @@ class VectorIndex:
                     raise StoreCorruptError(
                         f"{self._directory / manifest[key]} does not match its checksum"
                     )
-            self._index = faiss.read_index(str(self._directory / manifest["index"]))
+            # A flat index is mapped, not read: processes serving one store share its pages, and
+            # the first change in a process copies it (see _owned).
+            mapped = manifest.get("kind") == "flat"
+            flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if mapped else 0
+            self._index = faiss.read_index(str(self._directory / manifest["index"]), flags)
+            self._mapped = mapped
             clause_ids = json.loads((self._directory / manifest["ids"]).read_text(encoding="utf-8"))
         except (OSError, ValueError, KeyError, TypeError, RuntimeError, StoreCorruptError) as e:
             raise StoreCorruptError(
@@ -203,6 +210,7 @@ class VectorIndex:
             raise StoreError(f"vectors have {vectors.shape[1]} dimensions, the index {self.dim}")
         with self._lock:
             self.remove(clause_ids)
+            self._owned()
             ids = np.array([vector_id(c) for c in clause_ids], dtype=np.int64)
             self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
             self._clause_ids.update(zip(ids.tolist(), clause_ids, strict=True))
@@ -214,11 +222,22 @@ class VectorIndex:
             ids = [i for i in (vector_id(c) for c in clause_ids) if i in self._clause_ids]
             if not ids:
                 return 0
+            self._owned()
             removed = int(self._index.remove_ids(np.array(ids, dtype=np.int64)))  # type: ignore[arg-type]
             for i in ids:
                 del self._clause_ids[i]
             self._dirty = True
             return removed
+
+    def _owned(self) -> None:
+        """Copy a mapped index into memory before its first change (FAISS cannot grow or shrink
+        a mapped one: it aborts the process; ``clone_index`` would keep the mapping)."""
+        if self._mapped:
+            vectors, ids = _flat_contents(self._index, self.dim)
+            owned = _flat(self.dim)
+            owned.add_with_ids(vectors, ids)
+            self._index = owned
+            self._mapped = False
 
     def _maybe_go_approximate(self) -> None:
         if self.kind == "ivf" or len(self._clause_ids) <= self.approximate_above:

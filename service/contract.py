@@ -539,6 +539,9 @@ class StoreStats(BaseModel):
     units: int
     jurisdictions: list[JurisdictionOut]
     relationships: dict[str, int] = Field(description="Relationships per type")
+    embedding: str = Field(
+        "", description="The embedding model and the backend it runs on, and why that backend"
+    )
 
 
 class WorkloadRow(BaseModel):
@@ -628,6 +631,7 @@ class IngestSummary(BaseModel):
     replaced: int = Field(description="Earlier versions the new ones replaced")
     unchanged: int = Field(description="Documents already stored as they are")
     clauses: int = Field(description="Clauses in the policies stored")
+    embedded: int = Field(0, description="Clauses embedded now (the others came from the cache)")
     failed: list[FileProblem]
     skipped: list[SkippedFile] = Field(description="Files that are not documents PolicyKG reads")
     undetermined_jurisdiction: list[str] = Field(

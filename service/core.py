@@ -52,8 +52,10 @@ class PolicyService:
         *,
         rewriter: AnswerRewriter | None = None,
         max_question_chars: int = MAX_QUESTION_CHARS,
+        embedding: str = "",
     ) -> None:
         self.workspace = workspace
+        self.embedding = embedding
         self.lookup = Lookup(workspace.graph)
         self.max_question_chars = max_question_chars
         self._rewriter = rewriter
@@ -325,6 +327,7 @@ class PolicyService:
             units=counts.units,
             jurisdictions=[contract.JurisdictionOut.of(j) for j in places],
             relationships=dict(counts.relationships),
+            embedding=self.embedding,
         )
 
     # -- the graph for analysts ---------------------------------------------------------------
@@ -525,6 +528,12 @@ class PolicyService:
     def embedder_name(self) -> str:
         """The name of the embedding model the index uses."""
         return self.workspace.index.embedder.name
+
+    def warm(self) -> None:
+        """Load everything a first question would: the stores, the model, and the answerer's
+        unit catalogue with the pinyin spellings of every unit name (seconds at bulk scale)."""
+        self.workspace.warm()
+        self.answerer.route("Who is responsible for the Commerce Bureau?")
 
     def close(self) -> None:
         """Close the stores."""

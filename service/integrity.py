@@ -16,6 +16,7 @@ import numpy as np
 
 from policykg.ingest.ids import text_hash
 from policykg.ingest.model import Policy
+from policykg.search.embeddings.base import model_family
 from policykg.search.embeddings.cache import EmbeddingCache
 from policykg.search.index import ClauseIndex, IndexDrift, passage_text
 
@@ -114,6 +115,9 @@ def compare_contents(
 ) -> tuple[set[str], int, set[str]]:
     """Compare every clause's vector and tokens with what its text gives.
 
+    A vector is right when it is the cached vector of its text under ``model`` or under another
+    backend of the same model (an index may hold vectors of several, see ``model_family``).
+
     Returns:
         (clauses with a wrong vector, clauses whose vector could not be verified for want of a
         cached one, clauses with wrong tokens).
@@ -127,26 +131,29 @@ def compare_contents(
     wrong_tokens: set[str] = set()
     unverified = 0
     in_bm25 = index.bm25.clause_ids()
+    family = model_family(model)
+    names = [m for m in cache.models() if model_family(m) == family] if cache else []
     for chunk in _chunks(items):
         ids = [clause_id for _, clause_id, _ in chunk]
         stored = index.vectors.vectors_of(ids)
-        expected = cache.get(model, [text_hash(text) for _, _, text in chunk]) if cache else {}
+        hashes = [text_hash(text) for _, _, text in chunk]
+        expected = [cache.get(name, hashes) for name in names] if cache else []
         tokens = index.bm25.tokens_of(ids)
-        for policy, clause_id, text in chunk:
+        for (policy, clause_id, text), key in zip(chunk, hashes, strict=True):
             vector = stored.get(clause_id)
             if vector is not None:
-                reference = expected.get(text_hash(text))
-                if reference is None:
+                references = [e[key] for e in expected if key in e]
+                if not references:
                     unverified += 1
                     if abs(float(np.linalg.norm(vector)) - 1.0) > 1e-2:
                         wrong_vectors.add(clause_id)  # not a unit vector: damaged whatever it was
-                elif not np.allclose(vector, reference, atol=1e-6):
+                elif not any(np.allclose(vector, r, atol=1e-6) for r in references):
                     wrong_vectors.add(clause_id)
             held = tokens.get(clause_id)
-            names = [u.name for u in policy.units]
+            unit_names = [u.name for u in policy.units]
             if held is None:
                 if clause_id in in_bm25:
                     wrong_tokens.add(clause_id)  # indexed, but its tokens are gone
-            elif held != index.bm25.tokenizer(text, names):
+            elif held != index.bm25.tokenizer(text, unit_names):
                 wrong_tokens.add(clause_id)
     return wrong_vectors, unverified, wrong_tokens

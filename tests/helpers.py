@@ -4,11 +4,14 @@ small embedder), and a real uvicorn server on loopback."""
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import uvicorn
 
 from policykg.api.app import create_app
@@ -64,3 +67,17 @@ def start_server(settings: Settings, workspace: Workspace) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def wait_until_serving(url: str, process: subprocess.Popen[Any], seconds: float = 60) -> None:
+    """Wait until a `policykg serve` process answers /healthz (fail if it exits or is slow)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.2)

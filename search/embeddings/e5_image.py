@@ -61,8 +61,15 @@ BUILDER_VERSION = 2
 
 Version 2 added the ONNX graphs (``onnx/``), written straight from the image."""
 
-ONNX_FILES = {"onnx": "onnx/model-fp32.onnx", "onnx-int8": "onnx/model-int8.onnx"}
+ONNX_FILES = {
+    "onnx": "onnx/model-fp32.onnx",
+    "onnx-int8": "onnx/model-int8.onnx",
+    "onnx-int8-avx2": "onnx/model-int8-avx2.onnx",
+}
 """The ONNX graph of each ONNX backend, relative to the model folder (see ``e5_onnx``)."""
+_ONNX_WEIGHTS = {"onnx": "fp32", "onnx-int8": "int8", "onnx-int8-avx2": "int8-avx2"}
+_BUILT_WITH_FOLDER = ("onnx-int8", "onnx")
+"""Graphs every build writes; the others are written the first time a backend asks for them."""
 
 MARKER_FILENAME = "policykg-build.json"
 """Written last into a built folder; records the builder version and the image it came from."""
@@ -685,9 +692,9 @@ def _write_folder(
     progress("writing the torch weights")
     save_file(bert_state_dict(image), str(folder / "model.safetensors"), metadata={"format": "pt"})
     (folder / "onnx").mkdir()
-    for backend, weights in (("onnx-int8", "int8"), ("onnx", "fp32")):
-        progress(f"writing the ONNX {weights} graph")
-        write_encoder(image, folder / ONNX_FILES[backend], weights)
+    for backend in _BUILT_WITH_FOLDER:
+        progress(f"writing the ONNX {_ONNX_WEIGHTS[backend]} graph")
+        write_encoder(image, folder / ONNX_FILES[backend], _ONNX_WEIGHTS[backend])
 
     build_tokenizer(image).save(str(folder / "tokenizer.json"))
     tokenizer_config, special_map = _tokenizer_configs(image)
@@ -901,6 +908,49 @@ def ensure_default_model(cache_dir: Path, progress: Callable[[str], None] | None
         )
         say(f"Embedding model ready ({time.monotonic() - started:.0f} s).")
     return folder
+
+
+def ensure_onnx_graph(
+    folder: Path, backend: str, progress: Callable[[str], None] | None = None
+) -> str:
+    """The ONNX graph of ``backend`` in a built model folder (relative path), written if missing.
+
+    Graphs that few machines need (int8 for CPUs without VNNI) are written on first use rather
+    than by every build. The data file is renamed into place before the graph that names it, each
+    from a staging file, under the build lock: a graph file that exists is always complete.
+
+    Raises:
+        ModelUnavailableError: ``backend`` has no graph, or it is missing and cannot be written.
+    """
+    from policykg.search.embeddings.e5_onnx import write_encoder
+
+    if backend not in ONNX_FILES:
+        raise ModelUnavailableError(
+            f"unknown ONNX backend {backend!r}; use one of {', '.join(ONNX_FILES)}"
+        )
+    relative = ONNX_FILES[backend]
+    target = folder / relative
+    if target.is_file():
+        return relative
+    with exclusive_lock(folder.parent / f".{folder.name}.lock"):
+        if target.is_file():
+            return relative
+        for stale in target.parent.glob(".staging-*"):  # left by a writer that was killed
+            stale.unlink(missing_ok=True)
+        (progress or (lambda _: None))(f"Writing the {backend} graph of the embedding model once …")
+        staging = target.with_name(f".staging-{os.getpid()}-{target.name}")
+        try:
+            image = read_e5_image(find_e5_image())
+            data_name = f"{target.name}.data"
+            write_encoder(image, staging, _ONNX_WEIGHTS[backend], data_name=data_name)
+            os.replace(staging.parent / f"{staging.name}.data", target.parent / data_name)
+            os.replace(staging, target)
+        except OSError as e:
+            raise ModelUnavailableError(f"cannot write {target}: {e}") from e
+        finally:
+            for leftover in (staging, staging.parent / f"{staging.name}.data"):
+                leftover.unlink(missing_ok=True)
+    return relative
 
 
 def _usable_build_or_image(folder: Path) -> Path | None:

@@ -11,15 +11,17 @@ The graph takes ``input_ids`` and ``attention_mask`` (int64, batch x tokens) and
 states over the mask, L2-normalised. Token type ids are always 0 for e5, so that row of the type
 table is added as a constant.
 
-Two weight formats:
+Three weight formats:
 
 * ``fp32``: every matrix dequantised to float32 (the image's 4-bit values are exact in float32).
 * ``int8``: matrices as int8 with a float scale per output column (symmetric), multiplied with
   ``DynamicQuantizeLinear`` + ``MatMulInteger`` as ONNX Runtime's dynamic quantisation does.
+  ONNX Runtime fuses them into ``DynamicQuantizeMatMul``, which runs on VNNI where the CPU has it.
+* ``int8-avx2``: the same with weights in 7 bits, for CPUs without VNNI (see ``_linear_int8_avx2``).
 
-In both, the word-embedding table keeps the image's own 4-bit values as int8 with the image's
+In all three, the word-embedding table keeps the image's own 4-bit values as int8 with the image's
 per-32-value scales, which represents them exactly (96 MB instead of 384 MB in float32), and the
-attention scale 1/sqrt(head size) is folded into the query weights (a power of two: exact).
+attention scale 1/sqrt(head size) is folded into the query weights and biases.
 """
 
 from __future__ import annotations
@@ -122,13 +124,19 @@ def _linear_fp32(
 
 
 def _linear_int8(
-    graph: _GraphWriter, x: str, weight: np.ndarray, bias: np.ndarray, stem: str
+    graph: _GraphWriter,
+    x: str,
+    weight: np.ndarray,
+    bias: np.ndarray,
+    stem: str,
+    *,
+    top: int = 127,
 ) -> str:
-    """``x @ weight.T + bias`` with int8 weights, one symmetric scale per output column."""
+    """``x @ weight.T + bias`` with int8 weights in ``-top..top``, a symmetric scale per column."""
     columns = weight.T.astype(np.float32)  # [in, out]
-    scale = np.abs(columns).max(axis=0) / 127.0
+    scale = np.abs(columns).max(axis=0) / float(top)
     scale[scale == 0] = 1.0
-    quantised = np.clip(np.rint(columns / scale), -127, 127).astype(np.int8)
+    quantised = np.clip(np.rint(columns / scale), -top, top).astype(np.int8)
     w = graph.constant(f"{stem}.weight_int8", quantised)
     w_scale = graph.small(f"{stem}.weight_scale", scale.astype(np.float32))
     b = graph.small(f"{stem}.bias", bias.astype(np.float32))
@@ -139,9 +147,18 @@ def _linear_int8(
     return graph.node("Add", [graph.node("Mul", [as_float, scale], stem), b], stem)
 
 
+def _linear_int8_avx2(
+    graph: _GraphWriter, x: str, weight: np.ndarray, bias: np.ndarray, stem: str
+) -> str:
+    """Int8 weights in 7 bits: without VNNI, ONNX Runtime multiplies uint8 by int8 with
+    ``vpmaddubsw``, whose int16 sums of two products overflow at full range (255 * 127 * 2)."""
+    return _linear_int8(graph, x, weight, bias, stem, top=63)
+
+
 _LINEAR: dict[str, Callable[[_GraphWriter, str, np.ndarray, np.ndarray, str], str]] = {
     "fp32": _linear_fp32,
     "int8": _linear_int8,
+    "int8-avx2": _linear_int8_avx2,
 }
 
 
@@ -149,13 +166,17 @@ def write_encoder(
     image: E5Image,
     out: Path,
     weights: str = "int8",
+    *,
+    data_name: str | None = None,
 ) -> None:
     """Write the encoder graph to ``out`` and its tensors to ``out`` + ``.data`` beside it.
 
     Args:
         image: The decoded image.
         out: The ``.onnx`` file to write (its data file is ``<out>.data``).
-        weights: ``fp32`` or ``int8`` (see the module docstring).
+        weights: ``fp32``, ``int8`` or ``int8-avx2`` (see the module docstring).
+        data_name: The data file name the graph records, when the data file will be renamed to
+            it (default: ``<out>.data``'s own name).
     """
     from onnx import TensorProto, helper, save_model
 
@@ -163,9 +184,8 @@ def write_encoder(
         raise ValueError(f"unknown weight format {weights!r}; use one of {tuple(_LINEAR)}")
     linear = _LINEAR[weights]
     hidden = image.header.hidden_size
-    data_name = f"{out.name}.data"
-    with (out.parent / data_name).open("wb") as data:
-        graph = _GraphWriter(data, data_name)
+    with (out.parent / f"{out.name}.data").open("wb") as data:
+        graph = _GraphWriter(data, data_name or f"{out.name}.data")
         _encoder_nodes(graph, image, linear)
     inputs = [
         helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "tokens"]),

@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 _POOLED_OUTPUT = "sentence_embedding"
 _TOKEN_OUTPUTS = ("token_embeddings", "last_hidden_state")
+_TOKENS_PER_PASS = 2048
+"""Tokens (padding included) of one forward pass: short texts go many to a pass, long ones few."""
 
 
 def folder_prompts(folder: Path) -> tuple[str, str] | None:
@@ -84,6 +86,7 @@ class OnnxEmbedder:
         self._tokenizer: Tokenizer | None = None
         self._inputs: tuple[str, ...] = ()
         self._output = ""
+        self._pad_id = 0
         self._lock = threading.Lock()
 
     @property
@@ -128,8 +131,9 @@ class OnnxEmbedder:
                 "vectors came from another model then needs `policykg reindex`)"
             ) from e
         tokenizer.enable_truncation(self._max_seq_length)
+        tokenizer.no_padding()  # each pass is padded to its own longest text (see _arrays)
         pad_id = tokenizer.token_to_id("<pad>")
-        tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token="<pad>")
+        self._pad_id = 0 if pad_id is None else pad_id
         outputs = {o.name: o for o in session.get_outputs()}
         if _POOLED_OUTPUT in outputs:
             self._output = _POOLED_OUTPUT
@@ -151,22 +155,43 @@ class OnnxEmbedder:
         logger.info("loaded ONNX embedding model %s from %s", self._name, path)
 
     def _feed(self, tokenizer: Tokenizer, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        encodings = tokenizer.encode_batch(list(texts))
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        return self._arrays(tokenizer.encode_batch(list(texts)))
+
+    def _arrays(self, encodings: Sequence[Any]) -> dict[str, np.ndarray]:
+        """The model inputs of encoded texts, padded to the longest of them."""
+        width = max(len(e.ids) for e in encodings)
+        ids = np.full((len(encodings), width), self._pad_id, dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
         available = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         return {name: available[name] for name in (self._inputs or ("input_ids", "attention_mask"))}
+
+    def _batches(self, lengths: Sequence[int]) -> list[list[int]]:
+        """Positions grouped into forward passes: sorted by token count, each pass holding at
+        most ``batch_size`` texts and about ``_TOKENS_PER_PASS`` tokens with its padding."""
+        order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+        batches: list[list[int]] = []
+        current: list[int] = []
+        for position in order:
+            padded = lengths[position] * (len(current) + 1)
+            if current and (len(current) >= self._batch_size or padded > _TOKENS_PER_PASS):
+                batches.append(current)
+                current = []
+            current.append(position)
+        if current:
+            batches.append(current)
+        return batches
 
     def _encode(self, texts: Sequence[str]) -> Vectors:
         session, tokenizer = self._load()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        # Sort by length so each batch pads little; restore the order at the end.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        encodings = tokenizer.encode_batch(list(texts))
         result = np.empty((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), self._batch_size):
-            chosen = order[start : start + self._batch_size]
-            feed = self._feed(tokenizer, [texts[i] for i in chosen])
+        for chosen in self._batches([len(e.ids) for e in encodings]):
+            feed = self._arrays([encodings[i] for i in chosen])
             output: Any = session.run([self._output], feed)[0]
             if self._output != _POOLED_OUTPUT:
                 weights = feed["attention_mask"][..., None].astype(np.float32)

@@ -31,7 +31,8 @@ KNOWN_PREFIXES: dict[str, tuple[str, str]] = {
     "bge-large-zh": ("为这个句子生成表示以用于检索相关文章：", ""),
 }
 
-BACKENDS = ("torch", "onnx", "onnx-int8")
+BACKENDS = ("torch", "torch-bf16", "onnx", "onnx-int8", "onnx-int8-avx2")
+_TORCH = ("torch", "torch-bf16")
 
 
 class SentenceTransformerEmbedder:
@@ -44,7 +45,9 @@ class SentenceTransformerEmbedder:
         batch_size: Passages per forward pass; sentence-transformers sorts each call by length.
         max_seq_length: Tokens kept per text (longer clauses are truncated for the vector only;
             BM25 still sees the whole text).
-        backend: ``torch``, ``onnx`` or ``onnx-int8`` (dynamic int8 quantisation).
+        backend: ``torch`` (fp32), ``torch-bf16`` (bfloat16 weights and activations), ``onnx``
+            or ``onnx-int8`` / ``onnx-int8-avx2`` (both dynamic int8 quantisation of an ONNX
+            export, with the ``avx2`` configuration that is safe on every x86 CPU).
         threads: CPU threads for inference (default: all cores).
     """
 
@@ -64,13 +67,13 @@ class SentenceTransformerEmbedder:
                 f"unknown embedding backend {backend!r}; use one of {BACKENDS}"
             )
         self._model_ref = str(model)
-        if backend != "torch" and not Path(self._model_ref).is_dir():
+        if backend not in _TORCH and not Path(self._model_ref).is_dir():
             # ONNX export works on a local folder; a hub name runs on torch (no surprise export
             # into the hub cache, and the same vectors the model card documents).
             logger.info("%s is not a local folder: using the torch backend", self._model_ref)
             backend = "torch"
         self._name = display_name or self._model_ref
-        if backend != "torch":
+        if backend != "torch" and display_name is None:
             self._name += f"@{backend}"
         self._device = device
         self._batch_size = batch_size
@@ -124,7 +127,7 @@ class SentenceTransformerEmbedder:
         transformers_logging.set_verbosity_error()
         kwargs: dict[str, Any] = {"device": self._device}
         reference = self._model_ref
-        if self._backend != "torch":
+        if self._backend not in _TORCH:
             folder, model_kwargs = _onnx_folder(Path(reference), self._backend)
             reference = str(folder)
             kwargs.update(backend="onnx", model_kwargs=model_kwargs)
@@ -136,6 +139,8 @@ class SentenceTransformerEmbedder:
                 "Hugging Face hub, give a local folder, or leave POLICYKG_EMBED_MODEL unset for the "
                 "offline default"
             ) from e
+        if self._backend == "torch-bf16":
+            model = model.to(torch.bfloat16)
         if self._max_seq_length:
             model.max_seq_length = min(self._max_seq_length, model.max_seq_length or 512)
         self._prompts = _prompts_for(model, self._model_ref)
@@ -144,29 +149,27 @@ class SentenceTransformerEmbedder:
 
     def embed_passages(self, texts: Sequence[str], progress: bool = False) -> Vectors:
         """Vectors of clause texts (with the model's passage prompt)."""
-        model = self._load()
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = model.encode(
-            [self._prompts[1] + t for t in texts],
-            batch_size=self._batch_size,
-            show_progress_bar=progress,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-        )
-        return normalise(vectors)
+        return self._encode([self._prompts[1] + t for t in texts], progress)
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         """Vectors of questions (with the model's query prompt)."""
+        return self._encode([self._prompts[0] + t for t in texts], False)
+
+    def _encode(self, texts: list[str], progress: bool) -> Vectors:
         model = self._load()
-        vectors = model.encode(
-            [self._prompts[0] + t for t in texts],
-            batch_size=self._batch_size,
-            show_progress_bar=False,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-        )
-        return normalise(vectors)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        import torch
+
+        with torch.inference_mode():
+            vectors = model.encode(
+                texts,
+                batch_size=self._batch_size,
+                show_progress_bar=progress,
+                convert_to_tensor=True,
+                normalize_embeddings=True,
+            )
+        return normalise(vectors.float().cpu().numpy())
 
 
 def _prompts_for(model: SentenceTransformer, reference: str) -> tuple[str, str]:
@@ -215,6 +218,7 @@ def _onnx_folder(folder: Path, backend: str) -> tuple[Path, dict[str, Any]]:
         staging.rename(target)
     if backend == "onnx":
         return target, {"file_name": "onnx/model.onnx"}
+    # onnx-int8 and onnx-int8-avx2 share the avx2 configuration, which is safe on every x86 CPU.
     if not list((target / "onnx").glob("model_*int8_avx2.onnx")):
         with _quiet_export():
             model = SentenceTransformer(str(target), backend="onnx", device="cpu")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 
 from policykg.ingest.deadlines import deadline_date
 from policykg.ingest.jurisdiction import NATIONAL, gazetteer
@@ -196,14 +196,20 @@ class UnitCatalogue:
     _by_name: dict[str, list[Unit]] = field(default_factory=dict)
     _by_alias: dict[str, list[Unit]] = field(default_factory=dict)
     _tails: dict[str, set[str]] = field(default_factory=dict)
-    _pattern: re.Pattern[str] | None = None
+    _by_form: dict[str, list[Unit]] = field(default_factory=dict)
+    _phrases: frozenset[str] = frozenset()
+    _lengths: tuple[int, ...] = ()
     _pinyin: list[tuple[re.Pattern[str], list[Unit]]] | None = None
 
     def __post_init__(self) -> None:
         by_name: dict[str, list[Unit]] = defaultdict(list)
         by_alias: dict[str, list[Unit]] = defaultdict(list)
         tails: dict[str, set[str]] = defaultdict(set)
+        by_form: dict[str, list[Unit]] = defaultdict(list)  # name and name without its level
         for unit in self.units:
+            if unit.kind is not UnitKind.PLACEHOLDER:
+                for form in dict.fromkeys((unit.name, _strip_level(unit.name))):
+                    by_form[form].append(unit)
             if unit.kind is UnitKind.PLACEHOLDER:
                 # 有关部门, 各区: too generic to be what a question asks about; a placeholder that
                 # names a kind of body (有关乡镇政府, 各街道办事处) can be asked about by its name.
@@ -224,23 +230,33 @@ class UnitCatalogue:
         self._by_name = dict(by_name)
         self._by_alias = dict(by_alias)
         self._tails = dict(tails)
-        phrases = set(self._by_name) | set(self._by_alias) | set(self._tails)
-        if phrases:
-            self._pattern = re.compile(
-                "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
-            )
+        self._by_form = dict(by_form)
+        self._phrases = frozenset(self._by_name) | set(self._by_alias) | set(self._tails)
+        self._lengths = tuple(sorted({len(p) for p in self._phrases if p}, reverse=True))
 
     def find(self, question: str, jurisdictions: Sequence[str] = ()) -> list[UnitMention]:
         """Unit phrases in a Chinese question, longest first, without overlaps."""
         mentions: list[UnitMention] = []
-        if self._pattern is None:
-            return mentions
-        for match in self._pattern.finditer(question):
-            phrase = match.group(0)
+        for phrase in self._phrases_in(question):
             mention = self._resolve(phrase, jurisdictions)
             if mention is not None:
                 mentions.append(mention)
         return mentions
+
+    def _phrases_in(self, question: str) -> Iterator[str]:
+        """Known phrases left to right, the longest at each place, none overlapping (what one
+        regular expression of every phrase, longest first, finds; without compiling one of tens
+        of thousands of names after every write)."""
+        start = 0
+        while start < len(question):
+            for length in self._lengths:
+                phrase = question[start : start + length]
+                if len(phrase) == length and phrase in self._phrases:
+                    yield phrase
+                    start += length
+                    break
+            else:
+                start += 1
 
     def _resolve(self, phrase: str, jurisdictions: Sequence[str]) -> UnitMention | None:
         # A canonical name wins over an alias, an alias over a short form.
@@ -264,13 +280,7 @@ class UnitCatalogue:
         for phrase, forms in unit_name_matches(question):
             units: list[Unit] = []
             for form in forms:
-                units = [
-                    u
-                    for u in self.units
-                    if u.kind is not UnitKind.PLACEHOLDER
-                    and (u.name == form or _strip_level(u.name) == form)
-                ]
-                units = _in_jurisdictions(units, jurisdictions)
+                units = _in_jurisdictions(self._by_form.get(form, ()), jurisdictions)
                 if units:
                     break
             if units:
@@ -295,18 +305,31 @@ class UnitCatalogue:
         """Unit names spelled in pinyin (Shichang Jianguan Zongju -> 市场监管总局), made on the first
         English question: names of three syllables or more, spaces between syllables optional."""
         if self._pinyin is None:
-            from pypinyin import lazy_pinyin
-
             by_spelling: dict[tuple[str, ...], list[Unit]] = defaultdict(list)
             for unit in self.units:
                 if unit.kind is not UnitKind.PLACEHOLDER and len(unit.name) >= _PINYIN_SYLLABLES:
-                    by_spelling[tuple(lazy_pinyin(unit.name))].append(unit)
+                    by_spelling[_spelling(unit.name)].append(unit)
             self._pinyin = [
-                (re.compile(r"\b" + r"\s*".join(spelling) + r"\b", re.IGNORECASE), units)
+                (_spelling_pattern(spelling), units)
                 for spelling, units in sorted(by_spelling.items(), key=lambda i: -len(i[0]))
                 if all(s.isalpha() and s.isascii() for s in spelling)
             ]
         return self._pinyin
+
+
+@lru_cache(maxsize=200_000)
+def _spelling(name: str) -> tuple[str, ...]:
+    """A unit name in pinyin syllables (kept: a store's catalogue is rebuilt after every write,
+    its names mostly the same)."""
+    from pypinyin import lazy_pinyin
+
+    return tuple(lazy_pinyin(name))
+
+
+@lru_cache(maxsize=200_000)
+def _spelling_pattern(spelling: tuple[str, ...]) -> re.Pattern[str]:
+    """The syllables as a pattern, spaces between them optional."""
+    return re.compile(r"\b" + r"\s*".join(spelling) + r"\b", re.IGNORECASE)
 
 
 _PINYIN_SYLLABLES = 3

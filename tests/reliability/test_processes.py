@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from neo4j import Driver
 
 from policykg.graph.neo4j import Neo4jStore
 from tests.conftest import CORPUS, SEED
+from tests.helpers import wait_until_serving
 from tests.reliability.helpers import ROOT, cli, env
 
 TOKEN = "reliability-token"
@@ -41,16 +41,7 @@ def serve(data: Path, **extra: str) -> Iterator[str]:
         stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert process.poll() is None, process.stderr.read() if process.stderr else ""
-        assert time.time() < deadline, "server did not start"
-        time.sleep(0.2)
+    wait_until_serving(url, process)
     try:
         yield url
     finally:

