@@ -68,7 +68,7 @@ ONNX_FILES = {
 }
 """The ONNX graph of each ONNX backend, relative to the model folder (see ``e5_onnx``)."""
 _ONNX_WEIGHTS = {"onnx": "fp32", "onnx-int8": "int8", "onnx-int8-avx2": "int8-avx2"}
-_BUILT_WITH_FOLDER = ("onnx-int8", "onnx")
+BUILT_GRAPHS = ("onnx-int8", "onnx")
 """Graphs every build writes; the others are written the first time a backend asks for them."""
 
 MARKER_FILENAME = "policykg-build.json"
@@ -79,8 +79,8 @@ _REQUIRED_FILES = (
     "model.safetensors",
     "tokenizer.json",
     "modules.json",
-    *ONNX_FILES.values(),
-    *(f"{name}.data" for name in ONNX_FILES.values()),
+    *(ONNX_FILES[backend] for backend in BUILT_GRAPHS),
+    *(f"{ONNX_FILES[backend]}.data" for backend in BUILT_GRAPHS),
 )
 _STALE_STAGING_SECONDS = 3600
 
@@ -692,7 +692,7 @@ def _write_folder(
     progress("writing the torch weights")
     save_file(bert_state_dict(image), str(folder / "model.safetensors"), metadata={"format": "pt"})
     (folder / "onnx").mkdir()
-    for backend in _BUILT_WITH_FOLDER:
+    for backend in BUILT_GRAPHS:
         progress(f"writing the ONNX {_ONNX_WEIGHTS[backend]} graph")
         write_encoder(image, folder / ONNX_FILES[backend], _ONNX_WEIGHTS[backend])
 
