@@ -25,6 +25,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
@@ -306,13 +307,30 @@ class MemoryGraphStore:
         without checksums, or one that cannot be read, means a full reload.
         """
         with self._lock:
-            listed = self._recorded if self._loaded and self._directory is not None else {}
-            if not listed or any(checksum is None for checksum in listed.values()):
+            manifest = (self._read_manifest() if self._loaded else None) or {}
+            listed, generation = manifest.get("policies"), manifest.get("generation")
+            if (
+                not isinstance(listed, dict)
+                or not listed
+                or any(checksum is None for checksum in listed.values())
+                or not isinstance(generation, int)
+            ):
                 self.__init__(self._directory)  # type: ignore[misc]
                 self._ensure_loaded()
                 return
             with gc_paused():
                 self._catch_up(listed)
+            self._generation = generation
+
+    def _read_manifest(self) -> dict[str, Any] | None:
+        """The manifest as one read of its file, or None when there is none or it is unreadable."""
+        if self._directory is None:
+            return None
+        try:
+            manifest = json.loads(self._manifest_path().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return manifest if isinstance(manifest, dict) else None
 
     def _catch_up(self, listed: dict[str, str | None]) -> None:
         for policy_id in [p for p in self._policies if p not in listed]:
@@ -328,11 +346,6 @@ class MemoryGraphStore:
                 self._remove(policy_id)
             self._damaged.pop(policy_id, None)
             self._read_policy(policy_id, checksum)
-        try:
-            manifest = json.loads(self._manifest_path().read_text(encoding="utf-8"))
-            self._generation = int(manifest["generation"])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # the next write numbers from the generation held
 
     # -- writes -------------------------------------------------------------------------------
 
