@@ -472,6 +472,7 @@ def serve(
     """Serve the HTTP API (OpenAPI docs at /docs) and the web explorer at /."""
     import uvicorn
 
+    from policykg.api import serving
     from policykg.api.app import create_app
 
     settings = settings_for(data_dir)
@@ -484,14 +485,19 @@ def serve(
         return
     # Worker processes build the app themselves from the environment.
     os.environ["POLICYKG_DATA_DIR"] = str(settings.data_dir)
-    uvicorn.run(
-        "policykg.api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-    )
+    if not serving.REUSE_PORT:  # one shared socket: uvicorn's supervisor
+        uvicorn.run(
+            "policykg.api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+        return
+    code = serving.serve_workers(str(settings.data_dir), host, port, workers, "warning")
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()

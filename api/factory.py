@@ -92,6 +92,9 @@ def embedder_for(
             "backend": backend_for(settings).backend,
             "max_seq_length": settings.embed_max_tokens,
         }
+        if batch_queries:  # a server: see Settings.embed_server_threads
+            options["threads"] = settings.embed_server_threads or None
+            options["spin"] = False
     embedder = load_embedder(
         settings.embed_model,
         settings.cache_dir,

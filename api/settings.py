@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         description="A server embeds questions arriving within this many ms together (0: never)",
     )
     embed_query_batch: int = Field(32, description="Most questions embedded in one forward pass")
+    embed_server_threads: int = Field(
+        1,
+        description="Inference threads of a server process (0: every core). One keeps the "
+        "model's threads from spinning on cores that the process's other requests need",
+    )
     embed_max_tokens: int = Field(256, description="Tokens of a clause that go into its vector")
     vector_approximate_above: int = Field(200_000, description="Switch FAISS to IVF above this")
 

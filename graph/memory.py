@@ -23,9 +23,9 @@ import json
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 
@@ -70,6 +70,8 @@ from policykg.ingest.storage import atomic_write_bytes, atomic_write_json, gc_pa
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 MANIFEST_VERSION = 2
 """2: ``policies`` maps each id to the SHA-256 of its file (1: a list of ids, no checksums)."""
 
@@ -98,6 +100,11 @@ class MemoryGraphStore:
         self._citing_by_title: dict[str, set[str]] = defaultdict(set)
         self._by_source: dict[str, str] = {}
         self._by_unit_name: dict[str, set[str]] = defaultdict(set)
+        # Bumped by every change to the graph; lists derived from it (every unit ranked, every
+        # policy sorted) are kept until the next change (see _derived).
+        self._changes = 0
+        self._derived: dict[tuple[str, str | None], Any] = {}
+        self._derived_at = 0
         # Policy id -> the policy ids its citations point to, in citation order.
         self._cites: dict[str, list[str]] = {}
         self._checksums: dict[str, str | None] = {}  # id -> SHA-256 of its file (None: unknown)
@@ -135,6 +142,7 @@ class MemoryGraphStore:
             self._loaded = True
 
     def _load(self) -> None:
+        self._changes += 1
         try:
             manifest = json.loads(self._manifest_path().read_text(encoding="utf-8"))
             listed = manifest["policies"]
@@ -393,6 +401,7 @@ class MemoryGraphStore:
         return [PolicyVersion.of(self._policies[i]) for i in sorted(ids)]
 
     def _add(self, policy: Policy) -> None:
+        self._changes += 1
         g = self._graph
         self._policies[policy.id] = policy
         self._by_source[policy.source] = policy.id
@@ -535,6 +544,7 @@ class MemoryGraphStore:
                 g.remove_node(target)
 
     def _remove(self, policy_id: str) -> None:
+        self._changes += 1
         g = self._graph
         policy = self._policies.pop(policy_id)
         if self._by_source.get(policy.source) == policy_id:
@@ -591,13 +601,29 @@ class MemoryGraphStore:
     ) -> Page[PolicySummary]:
         """Stored policies, paged."""
         self._ensure_loaded()
-        summaries = [
-            policy_summary(p)
-            for p in self._policies.values()
-            if jurisdiction is None or p.jurisdiction.name == jurisdiction
-        ]
-        summaries.sort(key=policy_sort_key)
+
+        def ranked() -> list[PolicySummary]:
+            summaries = [
+                policy_summary(p)
+                for p in self._policies.values()
+                if jurisdiction is None or p.jurisdiction.name == jurisdiction
+            ]
+            return sorted(summaries, key=policy_sort_key)
+
+        summaries = self._derive(("policies", jurisdiction), ranked)
         return Page(tuple(summaries[offset : offset + limit]), len(summaries), offset, limit)
+
+    def _derive(self, key: tuple[str, str | None], compute: Callable[[], list[T]]) -> list[T]:
+        """``compute()``, kept until the graph next changes (64 lists at most): a server asked
+        for the busiest units ranks 50,000 units once per write, not once per question."""
+        with self._lock:
+            if self._derived_at != self._changes or len(self._derived) >= 64:
+                self._derived = {}
+                self._derived_at = self._changes
+            if key not in self._derived:
+                self._derived[key] = compute()
+            found: list[T] = self._derived[key]
+            return found
 
     def clause_ids_of(self, policy_ids: Sequence[str]) -> set[str]:
         """Ids of the clauses of these policies."""
@@ -670,14 +696,19 @@ class MemoryGraphStore:
     ) -> Page[UnitSummary]:
         """Units ranked by tasks, paged."""
         self._ensure_loaded()
-        summaries = [
-            self._summary(node)
-            for node, data in self._graph.nodes(data=True)
-            if data["label"] == schema.UNIT
-            and (jurisdiction is None or data["obj"].jurisdiction == jurisdiction)
-            and (name_contains is None or name_contains in data["obj"].name)
-        ]
-        summaries.sort(key=unit_sort_key)
+
+        def ranked() -> list[UnitSummary]:
+            summaries = [
+                self._summary(node)
+                for node, data in self._graph.nodes(data=True)
+                if data["label"] == schema.UNIT
+                and (jurisdiction is None or data["obj"].jurisdiction == jurisdiction)
+            ]
+            return sorted(summaries, key=unit_sort_key)
+
+        summaries = self._derive(("units", jurisdiction), ranked)
+        if name_contains is not None:
+            summaries = [s for s in summaries if name_contains in s.unit.name]
         return Page(tuple(summaries[offset : offset + limit]), len(summaries), offset, limit)
 
     def unit_clauses(self, unit_id: str, role: Role | None = None) -> list[ClauseRecord]:

@@ -119,7 +119,7 @@ class ChineseTokenizer:
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         self._words: set[str] = set()
-        self._ordered: tuple[str, ...] = ()  # the added words, sorted (queries use every one)
+        self._lengths: tuple[int, ...] = ()  # the added words' lengths (a query is scanned by them)
         self._lock = threading.Lock()
 
     def add_words(self, words: Iterable[str]) -> None:
@@ -128,7 +128,7 @@ class ChineseTokenizer:
             before = len(self._words)
             self._words.update(w.lower() for w in words if w and len(w) <= 30)
             if len(self._words) != before:
-                self._ordered = tuple(sorted(self._words))
+                self._lengths = tuple(sorted({len(w) for w in self._words}))
 
     def __call__(self, text: str, words: Iterable[str] | None = None) -> list[str]:
         """Tokens of ``text``; ``words`` are the names kept whole (default: the added ones)."""
@@ -138,11 +138,18 @@ class ChineseTokenizer:
             if token and _KEEP.search(token) and token not in _STOPWORDS:
                 tokens.append(token)
         lowered = text.lower()
-        names = (
-            self._ordered
-            if words is None
-            else sorted({w.lower() for w in words if w and len(w) <= 30})
-        )
+        if words is None:  # the added words the text holds: one set lookup per place and length
+            known, lengths = self._words, self._lengths
+            names = sorted(
+                {
+                    lowered[i : i + n]
+                    for i in range(len(lowered))
+                    for n in lengths
+                    if lowered[i : i + n] in known
+                }
+            )
+        else:
+            names = sorted({w.lower() for w in words if w and len(w) <= 30})
         for name in names:
             count = lowered.count(name)
             if count and name not in _STOPWORDS:
@@ -218,6 +225,19 @@ def _verify_segment(folder: Path) -> None:
     for name, expected in json.loads(listed.read_text(encoding="utf-8")).items():
         if file_sha256(folder / name) != expected:
             raise StoreCorruptError(f"{folder / name} does not match its checksum")
+
+
+def top_positive(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` highest positive scores, best first.
+
+    Only the documents that share a term with the query are ranked. bm25s's own top-k runs
+    ``argpartition`` over every document, which with most scores tied at zero takes ~15 ms for
+    118,000 clauses instead of well under one.
+    """
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > k:
+        positive = positive[np.argpartition(-scores[positive], k - 1)[:k]]
+    return positive[np.argsort(-scores[positive], kind="stable")]
 
 
 class BM25Index:
@@ -628,14 +648,8 @@ class BM25Index:
         limit = min(k, len(main.ids) if mask is None else int(mask.sum()))
         if limit <= 0:
             return []
-        documents, scores = retriever.retrieve(  # type: ignore[attr-defined]
-            [known], k=limit, show_progress=False, weight_mask=mask, n_threads=1
-        )
-        return [
-            BM25Hit(main.ids[int(d)], float(s))
-            for d, s in zip(documents[0], scores[0], strict=True)
-            if s > 0
-        ]
+        scores = retriever.get_scores(known, weight_mask=mask)  # type: ignore[attr-defined]
+        return [BM25Hit(main.ids[int(d)], float(scores[d])) for d in top_positive(scores, limit)]
 
     def _search_delta(self, tokens: list[str], allowed: set[str] | None) -> list[BM25Hit]:
         """Score the delta with BM25 over the statistics of both segments."""

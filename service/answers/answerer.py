@@ -63,7 +63,7 @@ class Answerer:
         self.workspace = workspace
         self.rewriter = rewriter
         self._catalogue: tuple[int, UnitCatalogue, list[str]] | None = None
-        self._titles: tuple[int, list[tuple[str, PolicySummary]]] | None = None
+        self._titles: tuple[int, dict[str, list[tuple[str, PolicySummary]]]] | None = None
         self._lock = threading.Lock()
         self._handlers: dict[Intent, Callable[[str, Route], Answer]] = {
             Intent.UNIT_DUTIES: self._unit_duties,
@@ -98,16 +98,26 @@ class Answerer:
 
     def _policy_in_question(self, question: str) -> PolicySummary | None:
         key = title_key(question)
-        inside = [s for k, s in self._titles_now() if k in key]
+        by_start = self._titles_now()
+        inside = [
+            s
+            for i in range(len(key) - 1)
+            for k, s in by_start.get(key[i : i + 2], ())
+            if key.startswith(k, i)
+        ]
         return max(inside, key=lambda s: len(s.title)) if inside else None
 
-    def _titles_now(self) -> list[tuple[str, PolicySummary]]:
-        """Stored policies by title key (6+ characters), cached per store generation."""
+    def _titles_now(self) -> dict[str, list[tuple[str, PolicySummary]]]:
+        """Stored policies by title key (6+ characters) under the key's first two characters
+        (a question is scanned once, not once per title), cached per store generation."""
         generation = self.workspace.generation
         if self._titles is None or self._titles[0] != generation:
-            summaries = self.workspace.graph.policies(0, 10**9).items
-            keyed = [(title_key(s.title), s) for s in summaries]
-            self._titles = (generation, [(k, s) for k, s in keyed if len(k) >= 6])
+            by_start: dict[str, list[tuple[str, PolicySummary]]] = {}
+            for summary in self.workspace.graph.policies(0, 10**9).items:
+                key = title_key(summary.title)
+                if len(key) >= 6:
+                    by_start.setdefault(key[:2], []).append((key, summary))
+            self._titles = (generation, by_start)
         return self._titles[1]
 
     def ask(self, question: str, jurisdiction: str | None = None) -> Answer:
@@ -420,10 +430,9 @@ class Answerer:
             if named:
                 return self._named_only(question, routed, name, named)
         catalogue = self._catalogue_now()[0]
-        names = sorted({u.name for u in catalogue.units})
         nearest = [
             m[0]
-            for m in process.extract(name or question, names, scorer=fuzz.WRatio, limit=5)
+            for m in process.extract(name or question, catalogue.names, scorer=fuzz.WRatio, limit=5)
             if m[1] >= 60
         ]
         found = (
@@ -509,13 +518,10 @@ def _names_asked(question: str) -> list[str]:
 
 def _unknown_unit(question: str, catalogue: UnitCatalogue) -> str | None:
     """A unit-like name in the question that no stored unit has (then: not found)."""
-    known = {u.name for u in catalogue.units} | {a for u in catalogue.units for a in u.aliases}
     for phrase in _names_asked(question):
         if len(phrase) < 3 or re.match(r"哪|什么|谁|各|所有|全部|其他", phrase):
             continue  # 哪个县直部门…: a question word, not a name
-        if phrase not in known and not any(
-            phrase in name or name.endswith(phrase) for name in known
-        ):
+        if not catalogue.knows(phrase):
             return phrase
     return None
 

@@ -200,6 +200,10 @@ class UnitCatalogue:
     _phrases: frozenset[str] = frozenset()
     _lengths: tuple[int, ...] = ()
     _pinyin: list[tuple[re.Pattern[str], list[Unit]]] | None = None
+    names: tuple[str, ...] = ()
+    """Every unit's name, sorted (what a misspelt name is matched against)."""
+    _known: frozenset[str] = frozenset()
+    _known_text: str = ""
 
     def __post_init__(self) -> None:
         by_name: dict[str, list[Unit]] = defaultdict(list)
@@ -233,6 +237,13 @@ class UnitCatalogue:
         self._by_form = dict(by_form)
         self._phrases = frozenset(self._by_name) | set(self._by_alias) | set(self._tails)
         self._lengths = tuple(sorted({len(p) for p in self._phrases if p}, reverse=True))
+        self.names = tuple(sorted({u.name for u in self.units}))
+        self._known = frozenset(self.names) | {a for u in self.units for a in u.aliases}
+        self._known_text = "\n".join(sorted(self._known))
+
+    def knows(self, phrase: str) -> bool:
+        """Whether ``phrase`` is a unit's name or alias, or part of one."""
+        return phrase in self._known or phrase in self._known_text
 
     def find(self, question: str, jurisdictions: Sequence[str] = ()) -> list[UnitMention]:
         """Unit phrases in a Chinese question, longest first, without overlaps."""
@@ -399,7 +410,7 @@ def jurisdictions_in(question: str, known: Sequence[str]) -> list[str]:
         if len(place) < 2:
             continue
         short = _short_place(place)
-        if latin and short and place not in found and re.search(rf"\b{_pinyin(short)}\b", lowered):
+        if latin and short and place not in found and _pinyin_word(short).search(lowered):
             found.append(place)  # the Commerce Bureau of Songjiang, Liuhe County
             continue
         if place not in found and (place in question or (short and short in question)):
@@ -415,6 +426,13 @@ def _pinyin(name: str) -> str:
     return "".join(lazy_pinyin(name))
 
 
+@cache
+def _pinyin_word(name: str) -> re.Pattern[str]:
+    """The pinyin of a place name as a whole word: songjiang in "the Songjiang district"."""
+    return re.compile(rf"\b{_pinyin(name)}\b")
+
+
+@lru_cache(maxsize=4096)
 def _short_place(place: str) -> str:
     """松江 for 上海市松江区, 包头 for 包头市 (the last division's name without its suffix)."""
     match = re.search(r"([\u4e00-\u9fff]{2,}?)(?:自治县|自治州|区|县|市|省|州|旗|盟)$", place)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,3 +76,63 @@ def test_two_workers_answer_and_each_sees_what_the_other_wrote(
                 assert fresh.get(f"/policies/{policy_id}").status_code == 200
                 found = fresh.post("/ask", json={"question": "县住建局负责什么?"}).json()
                 assert any(c["policy_id"] == policy_id for c in found["clauses"])
+
+
+def test_a_killed_worker_is_replaced_and_the_others_keep_answering(
+    served: tuple[str, subprocess.Popen[str]],
+) -> None:
+    base, server = served
+    before = _serving(server)
+    assert len(before) == 2
+    os.kill(before[0], signal.SIGKILL)
+    deadline = time.monotonic() + 120
+    answered = 0
+    while time.monotonic() < deadline:
+        with httpx.Client(base_url=base, timeout=30) as fresh:  # new connections, either worker
+            try:
+                if fresh.get("/healthz").status_code == 200:
+                    answered += 1
+            except httpx.TransportError:
+                pass  # a connection the killed worker's socket had queued
+        now = _serving(server)
+        if len(now) == 2 and before[0] not in now and answered >= 5:
+            break
+        time.sleep(0.5)
+    now = _serving(server)
+    assert before[0] not in now and len(now) == 2 and before[1] in now
+    wait_until_serving(base, server, 120)
+    with httpx.Client(base_url=base, timeout=30) as http:
+        answer = http.post("/ask", json={"question": "县商务局负责什么?"}).json()
+        assert {c["number"] for c in answer["clauses"]} >= {"十五", "十九"}
+
+
+def test_a_second_server_on_a_taken_port_stops_with_a_clear_error(
+    served: tuple[str, subprocess.Popen[str]], tmp_path: Path
+) -> None:
+    base, _ = served
+    port = base.rsplit(":", 1)[1]
+    env = {**os.environ, "POLICYKG_EMBED_MODEL": "hashing:64"}
+    cli = [sys.executable, "-m", "policykg.api.cli", "--data-dir", str(tmp_path / "data")]
+    second = subprocess.run(
+        [*cli, "serve", "--workers", "2", "--port", port],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert second.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in second.stderr
+
+
+def _serving(server: subprocess.Popen[str]) -> list[int]:
+    """The supervisor's worker processes (its children that run the app, not a resource tracker)."""
+    workers = []
+    for pid in _workers(server):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"resource_tracker" not in command:
+            workers.append(pid)
+    return workers

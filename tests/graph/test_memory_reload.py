@@ -79,3 +79,38 @@ def test_a_damaged_file_listed_unchanged_is_read_again_and_a_manifest_without_ch
     manifest.write_text(json.dumps(listed), encoding="utf-8")
     follower.reload()
     _same(follower, MemoryGraphStore(folder))
+
+
+def test_ranked_units_and_policies_follow_every_change(
+    tmp_path: Path, corpus_policies: list[Policy]
+) -> None:
+    """The ranked unit and policy lists are kept between changes; a write, a delete and a
+    reload of another process's write each give what a fresh load lists."""
+    folder = tmp_path / "graph"
+    writer = MemoryGraphStore(folder)
+    writer.write_policies(corpus_policies[:6])
+    follower = MemoryGraphStore(folder)
+
+    def lists(store: MemoryGraphStore) -> tuple[object, ...]:
+        place = corpus_policies[0].jurisdiction.name
+        return (
+            store.units(0, 10**6),
+            store.units(0, 10**6, jurisdiction=place),
+            store.units(3, 5, name_contains="局"),
+            store.policies(0, 10**6),
+            store.policies(0, 10**6, jurisdiction=place),
+            store.workload(limit=20),
+        )
+
+    def agrees(store: MemoryGraphStore) -> None:
+        assert lists(store) == lists(MemoryGraphStore(folder))
+
+    agrees(writer)
+    agrees(follower)  # both hold their lists now
+    writer.write_policies(corpus_policies[6:10])
+    agrees(writer)
+    writer.delete_policy(corpus_policies[1].id)
+    agrees(writer)
+    follower.reload()
+    agrees(follower)
+    assert lists(follower) == lists(writer)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import bm25s
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policykg.ingest.model import Policy
-from policykg.search.bm25 import BM25Index, ChineseTokenizer
+from policykg.search.bm25 import BM25Index, ChineseTokenizer, top_positive
 from policykg.search.embeddings.hashing import HashingEmbedder
 from policykg.search.hybrid import HybridSearcher, SearchMode, lexical_weight
 from policykg.search.index import ClauseIndex
@@ -61,6 +64,69 @@ def test_tokenizer_keeps_unit_names_whole() -> None:
     tokens = tokenizer("县商务局负责招商引资工作。")
     assert "县商务局" in tokens and "招商" in tokens and "招商引资" in tokens
     assert "的" not in tokenizer("的") and "。" not in tokens
+
+
+def test_query_names_found_by_scanning_match_counting_every_name() -> None:
+    """A query is scanned for the added names by place and length; the tokens are those of
+    counting every added name in it (the explicit ``words`` path), overlaps and repeats too."""
+    tokenizer = ChineseTokenizer()
+    names = ["县商务局", "商务局", "县发改局", "县科技局", "县人民政府", "人民政府", "aa", "Bureau"]
+    tokenizer.add_words(names)
+    for text in [
+        "县商务局和县发改局负责什么？县商务局牵头",
+        "县人民政府办公室",
+        "aaa aaaa",
+        "What is the Commerce bureau (县商务局) responsible for?",
+        "",
+        "无关的问题",
+    ]:
+        assert tokenizer(text) == tokenizer(text, words=names), text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.0, 0.0, 0.0, 0.5, 1.0, 1.25, 2.0, 3.5]), min_size=1, max_size=60),
+    st.integers(min_value=1, max_value=70),
+)
+def test_top_positive_is_the_best_positive_scores_in_order(scores: list[float], k: int) -> None:
+    array = np.array(scores, dtype=np.float32)
+    top = top_positive(array, k)
+    expected = sorted((s for s in scores if s > 0), reverse=True)[:k]
+    assert [float(array[i]) for i in top] == expected
+    assert len(set(top.tolist())) == len(top)
+
+
+def test_bm25_search_ranks_as_bm25s_retrieve(tmp_path: Path) -> None:
+    """The main segment's top-k (ours, over positive scores) returns what bm25s's own
+    retrieve returns, scores included."""
+    texts = [
+        "县商务局负责招商引资工作",
+        "优先保障高新区建设用地指标",
+        "县发改局牵头优化产业布局",
+        "县商务局牵头建设电子商务公共服务平台",
+        "县自然资源和规划局保障项目建设用地",
+        "县科技局建设创新平台，支持企业研发",
+    ] * 5
+    ids = [f"c{i}" for i in range(len(texts))]
+    index = BM25Index(tmp_path)
+    index.add(ids, texts)
+    index.commit()
+    retriever = index._main.retriever
+    assert isinstance(retriever, bm25s.BM25)
+    for query in ["县商务局 建设平台", "建设用地", "招商", "产业布局 研发"]:
+        tokens = [t for t in index.tokenizer(query) if t in retriever.vocab_dict]
+        documents, scores = retriever.retrieve([tokens], k=8, show_progress=False)
+        theirs = sorted(
+            (-round(float(s), 4), index._main.ids[int(d)])
+            for d, s in zip(documents[0], scores[0], strict=True)
+            if s > 0
+        )
+        ours = sorted((-round(h.score, 4), h.clause_id) for h in index.search(query, 8))
+        assert [score for score, _ in ours] == [score for score, _ in theirs], query
+        # The same clauses above the last score (ties at the cut may be either).
+        assert {c for s, c in ours if s < ours[-1][0]} == {
+            c for s, c in theirs if s < theirs[-1][0]
+        }, query
 
 
 def test_bm25_ranks_persists_and_filters(tmp_path: Path) -> None:
