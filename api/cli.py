@@ -380,11 +380,20 @@ def neo4j_sync(
     database: Annotated[
         str | None, typer.Option(help="Database (default: the server's default).")
     ] = None,
+    with_index: Annotated[
+        bool,
+        typer.Option(
+            "--index",
+            help="Move the clause index too (vectors and BM25 tokens, nothing embedded again), "
+            "for POLICYKG_INDEX=neo4j.",
+        ),
+    ] = False,
     data_dir: DataDirOption = None,
 ) -> None:
     """Load the embedded store's policies into a Neo4j database (open it in Neo4j Browser).
 
     Idempotent: policies already in Neo4j are left as they are, earlier versions are replaced.
+    With --index the store's vectors and tokens move too: the whole store then runs on Neo4j.
     """
     from policykg.api.factory import embedded_graph, neo4j_graph
     from policykg.service.transfer import copy_policies
@@ -420,6 +429,21 @@ def neo4j_sync(
         f"{copied.unchanged} already there. Neo4j now holds {copied.target.policies} policies, "
         f"{copied.target.clauses} clauses, {copied.target.units} units."
     )
+    if with_index:
+        from policykg.api.factory import open_workspace
+        from policykg.service.transfer import copy_index
+
+        files = open_workspace(settings.model_copy(update={"neo4j_uri": None, "index": "files"}))
+        inside = open_workspace(settings.model_copy(update={"index": "neo4j"}))
+        try:
+            moved = copy_index(files.index, inside.index)
+        finally:
+            files.close()
+            inside.close()
+        out.print(
+            f"Moved the vectors and tokens of {moved:,} clauses into Neo4j's indexes; set "
+            "POLICYKG_INDEX=neo4j to search them there."
+        )
 
 
 @app.command()

@@ -8,13 +8,14 @@ from collections.abc import Callable
 from policykg.api.settings import Settings
 from policykg.graph.base import GraphStore
 from policykg.graph.memory import MemoryGraphStore
-from policykg.ingest.errors import ModelUnavailableError
+from policykg.ingest.errors import InvalidRequestError, ModelUnavailableError
 from policykg.ingest.pipeline import Limits
 from policykg.search.embeddings import load_embedder
 from policykg.search.embeddings.base import Embedder
 from policykg.search.embeddings.batching import QueryBatcher
 from policykg.search.embeddings.cache import CachedEmbedder, EmbeddingCache
 from policykg.search.embeddings.cpu import BackendChoice, choose_backend
+from policykg.search.index import ClauseIndex
 from policykg.service.answers.model import AnswerRewriter
 from policykg.service.core import PolicyService
 from policykg.service.workspace import Workspace
@@ -135,14 +136,33 @@ def open_workspace(
         progress: Shown lines while the default model is built (once per user).
         batch_queries: Embed questions asked at the same moment together (see ``QueryBatcher``).
     """
+    graph = graph_store_for(settings)
     return Workspace(
         settings.data_dir,
-        graph_store_for(settings),
+        graph,
         embedder=lambda: embedder_for(settings, progress, batch_queries=batch_queries),
         limits=limits_for(settings),
         approximate_above=settings.vector_approximate_above,
         write_batch=settings.ingest_batch,
+        index_factory=_neo4j_index(graph) if settings.index == "neo4j" else None,
     )
+
+
+def _neo4j_index(graph: GraphStore) -> Callable[[Embedder], ClauseIndex]:
+    """The clause index in the Neo4j store ``graph`` (``POLICYKG_INDEX=neo4j``).
+
+    Raises:
+        InvalidRequestError: The graph is not in Neo4j.
+    """
+    from policykg.graph.neo4j import Neo4jStore
+    from policykg.search.neo4j_index import Neo4jClauseIndex
+
+    if not isinstance(graph, Neo4jStore):
+        raise InvalidRequestError(
+            "POLICYKG_INDEX=neo4j keeps the clause index in the Neo4j that holds the graph: set "
+            "POLICYKG_NEO4J_URI too"
+        )
+    return lambda embedder: Neo4jClauseIndex(graph, embedder)
 
 
 def rewriter_for(settings: Settings) -> AnswerRewriter | None:

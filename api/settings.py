@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,12 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr = SecretStr("")
     neo4j_database: str | None = None
     neo4j_timeout: float = Field(10.0, description="Seconds to wait for Neo4j before giving up")
+    index: Literal["files", "neo4j"] = Field(
+        "files",
+        description="Where the clause index lives: files (FAISS and bm25s in the data directory) "
+        "or neo4j (vector and full-text indexes in the Neo4j that holds the graph: every process "
+        "on that database searches the same clauses)",
+    )
 
     embed_model: str = Field(
         DEFAULT_EMBED_MODEL,

@@ -36,6 +36,9 @@ from policykg.graph.schema import (
     UNIT,
 )
 
+INDEX_STATE = "PolicyKGIndex"
+"""The node recording the model of the clause index in Neo4j (``search.neo4j_index``)."""
+
 # -- schema -----------------------------------------------------------------------------------
 
 CONSTRAINTS = tuple(
@@ -116,7 +119,8 @@ def _clause_records(match: str, relationship: str) -> str:
         f"{match}\n"
         f"MATCH (p:{POLICY} {{id: c.policy_id}})\n"
         f"OPTIONAL MATCH (s:{SECTION})-[:{HAS_CLAUSE}]->(c)\n"
-        "RETURN c {.*} AS clause, p.title AS policy_title, p.doc_number AS doc_number, "
+        # The clause index's vector and tokens stay on the server (POLICYKG_INDEX=neo4j).
+        "RETURN c {.*, embedding: null, tokens: null} AS clause, p.title AS policy_title, p.doc_number AS doc_number, "
         "p.jurisdiction AS jurisdiction, s.title AS section_title, "
         f"{relationship} AS relationship"
     )
@@ -538,6 +542,6 @@ VERSION = f"MATCH (s:{STORE_STATE} {{id: 'graph'}}) RETURN s.version AS version"
 
 CLEAR = f"""
 MATCH (n)
-WHERE {" OR ".join(f"n:{label}" for label in (*LABELS, STORE_STATE))}
+WHERE {" OR ".join(f"n:{label}" for label in (*LABELS, STORE_STATE, INDEX_STATE))}
 CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS
 """

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from policykg.graph.base import WriteResult
 from policykg.ingest.model import Clause, Policy
 from policykg.ingest.storage import fault_point, gc_paused
 from policykg.search.bm25 import BM25Index
@@ -70,6 +71,21 @@ class ClauseIndex:
             self.bm25 = BM25Index(directory / "bm25" if directory else None)
         self.searcher = HybridSearcher(embedder, self.vectors, self.bm25)
         self._lock = threading.RLock()
+
+    writes_with_graph = False
+    """Whether the index is written in the graph's own transactions (see
+    :meth:`write_with_graph`); the file index is written beside the graph."""
+
+    def write_with_graph(
+        self, policies: Sequence[Policy], prepared: PreparedClauses
+    ) -> list[WriteResult]:
+        """Write policies with their clauses' vectors and tokens in one transaction (an index
+        inside the graph's database only).
+
+        Raises:
+            NotImplementedError: This index lives beside the graph.
+        """
+        raise NotImplementedError("the file index is written beside the graph")
 
     def add_words(self, words: Iterable[str]) -> None:
         """Keep these (unit names) as single BM25 tokens."""

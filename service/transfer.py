@@ -1,11 +1,17 @@
-"""Copying policies from one graph store to another (the embedded store into Neo4j)."""
+"""Copying policies from one graph store to another (the embedded store into Neo4j), and the
+clause index with them (the file index into the one in Neo4j)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from policykg.graph.base import GraphStore, StoreStats
+from policykg.ingest.errors import InvalidRequestError
+from policykg.search.embeddings.base import model_family
+from policykg.search.index import ClauseIndex
 
 BATCH = 50
 """Policies written per transaction."""
@@ -48,3 +54,39 @@ def copy_policies(
         if on_batch is not None:
             on_batch(len(batch))
     return CopyReport(len(ids), written, unchanged, target.stats())
+
+
+INDEX_BATCH = 2_000
+"""Clauses whose vectors and tokens are moved per transaction."""
+
+
+def copy_index(
+    source: ClauseIndex, target: ClauseIndex, on_batch: Callable[[int], None] | None = None
+) -> int:
+    """Copy the vectors and BM25 tokens ``source`` holds into ``target`` (the file index into
+    the one in Neo4j), for clauses the target's graph holds; nothing is embedded again.
+    Idempotent. Returns how many clauses got both.
+
+    Raises:
+        InvalidRequestError: The two indexes are for different models.
+    """
+    source_model, target_model = source.vectors.model, target.vectors.model
+    if model_family(source_model) != model_family(target_model):
+        raise InvalidRequestError(
+            f"the file index holds vectors of {source_model}, the target expects "
+            f"{target_model}: set POLICYKG_EMBED_MODEL to the model of the file index"
+        )
+    ids = sorted(source.vectors.clause_ids() & source.bm25.clause_ids())
+    copied = 0
+    for start in range(0, len(ids), INDEX_BATCH):
+        batch = ids[start : start + INDEX_BATCH]
+        vectors = source.vectors.vectors_of(batch)
+        tokens = source.bm25.tokens_of(batch)
+        both = [c for c in batch if c in vectors and c in tokens]
+        if both:
+            target.vectors.add(both, np.stack([vectors[c] for c in both]))
+            target.bm25.add_tokens(both, [tokens[c] for c in both])
+        copied += len(both)
+        if on_batch is not None:
+            on_batch(len(batch))
+    return copied

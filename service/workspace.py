@@ -153,6 +153,9 @@ class Workspace:
         limits: How large one document may be (bytes, characters, clauses).
         approximate_above: Vector count above which FAISS switches to IVF.
         write_batch: Policies per committed batch during an ingest.
+        index_factory: Makes the clause index from the embedder; by default the file index
+            (FAISS and BM25) in ``data_dir/index``; the Neo4j index keeps it in the graph's
+            database (``search.neo4j_index``).
     """
 
     def __init__(
@@ -164,8 +167,10 @@ class Workspace:
         limits: Limits | None = None,
         approximate_above: int | None = None,
         write_batch: int = WRITE_BATCH,
+        index_factory: Callable[[Embedder], ClauseIndex] | None = None,
     ) -> None:
         self.data_dir = data_dir
+        self._index_factory = index_factory
         self.graph: GraphStore = (
             graph if graph is not None else MemoryGraphStore(data_dir / "graph")
         )
@@ -206,10 +211,14 @@ class Workspace:
             with self._index_lock:
                 if self._index is None:
                     with self._log.reading():
-                        index = ClauseIndex(
-                            self.data_dir / "index",
-                            self.embedder,
-                            approximate_above=self._approximate_above,
+                        index = (
+                            self._index_factory(self.embedder)
+                            if self._index_factory is not None
+                            else ClauseIndex(
+                                self.data_dir / "index",
+                                self.embedder,
+                                approximate_above=self._approximate_above,
+                            )
                         )
                     index.add_words(s.unit.name for s in self.graph.units(0, 10**9).items)
                     self._index = index
@@ -403,11 +412,16 @@ class Workspace:
             self._ensure_space(fresh, prepared)
             with self._writing(), self._log.commit([p.id for p in fresh], []) as generation:
                 with self._rw.write():
-                    results: list[WriteResult] = self.graph.write_policies(policies)
-                    fault_point("graph-committed")
-                    replaced = [old for r in results for old in r.replaced]
-                    self.index.remove_policies(replaced)
-                    self.index.apply(prepared)
+                    results: list[WriteResult]
+                    if self.index.writes_with_graph:  # one transaction: graph, vectors, tokens
+                        results = self.index.write_with_graph(policies, prepared)
+                        replaced = [old for r in results for old in r.replaced]
+                    else:
+                        results = self.graph.write_policies(policies)
+                        fault_point("graph-committed")
+                        replaced = [old for r in results for old in r.replaced]
+                        self.index.remove_policies(replaced)
+                        self.index.apply(prepared)
                     self.generation += 1
                 self.index.commit()
                 self._remember_sources(batch, replaced)

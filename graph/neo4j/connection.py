@@ -155,6 +155,15 @@ class Connection:
                 session.run(cypher.AWAIT_INDEXES, seconds=_INDEX_WAIT_SECONDS).consume()
             self._schema_ready = True
 
+    def ensure_indexes(self, *statements: str) -> None:
+        """Run schema statements (``CREATE … INDEX … IF NOT EXISTS``) and wait until every index
+        is online."""
+        self._ensure_schema()
+        with store_errors("creating indexes"), self._session() as session:
+            for statement in statements:
+                session.run(statement).consume()
+            session.run(cypher.AWAIT_INDEXES, seconds=_INDEX_WAIT_SECONDS).consume()
+
     def _session(self) -> Session:
         return self._driver.session(
             database=self._database,

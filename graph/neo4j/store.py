@@ -4,7 +4,8 @@ the writes of this package."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import networkx as nx
 from neo4j import Driver
@@ -77,12 +78,27 @@ class Neo4jStore:
 
     # -- writes -------------------------------------------------------------------------------
 
-    def write_policies(self, policies: Sequence[Policy]) -> list[WriteResult]:
-        """Store policies, replacing earlier versions; see :class:`~graph.base.GraphStore`."""
+    @property
+    def connection(self) -> Connection:
+        """The database connection (the clause index in Neo4j shares it)."""
+        return self._db
+
+    def write_policies(
+        self,
+        policies: Sequence[Policy],
+        clause_extra: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> list[WriteResult]:
+        """Store policies, replacing earlier versions; see :class:`~graph.base.GraphStore`.
+
+        Args:
+            policies: The policies.
+            clause_extra: Properties to store on clauses beside their own, by clause id, in the
+                same transaction (the clause index's vectors and tokens).
+        """
         results: list[WriteResult] = []
         for start in range(0, len(policies), self._batch_size):
             batch = policies[start : start + self._batch_size]
-            results.extend(self._db.write(writes.write_batch, batch))
+            results.extend(self._db.write(writes.write_batch, batch, clause_extra or {}))
         written = sum(not r.unchanged for r in results)
         logger.info("wrote %d of %d policies to Neo4j", written, len(results))
         return results

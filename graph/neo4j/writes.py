@@ -36,9 +36,12 @@ from policykg.graph.views import (
 from policykg.ingest.model import Citation, Policy
 
 
-def write_batch(tx: Tx, policies: Sequence[Policy]) -> list[WriteResult]:
-    """Write ``policies`` in order; see :meth:`graph.base.GraphStore.write_policies`."""
-    writer = _Writer(tx)
+def write_batch(
+    tx: Tx, policies: Sequence[Policy], clause_extra: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[WriteResult]:
+    """Write ``policies`` in order; see :meth:`graph.base.GraphStore.write_policies`.
+    ``clause_extra``: more properties of clauses, by id (the clause index's vectors and tokens)."""
+    writer = _Writer(tx, clause_extra or {})
     results = [writer.write(policy) for policy in policies]
     if not all(r.unchanged for r in results):
         bump_version(tx)
@@ -57,8 +60,9 @@ def delete(tx: Tx, policy_id: str) -> bool:
 class _Writer:
     """Writes and removes policies exactly as :class:`graph.memory.MemoryGraphStore` does."""
 
-    def __init__(self, tx: Tx) -> None:
+    def __init__(self, tx: Tx, clause_extra: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self._tx = tx
+        self._clause_extra = clause_extra or {}
 
     def write(self, policy: Policy) -> WriteResult:
         rows = self._tx.rows(
@@ -116,7 +120,10 @@ class _Writer:
             parent_label = schema.SECTION if clause.section_id else schema.POLICY
             by_parent[parent_label].append(
                 {
-                    "props": clause_properties(clause),
+                    "props": {
+                        **clause_properties(clause),
+                        **self._clause_extra.get(clause.id, {}),
+                    },
                     "parent": clause.section_id or policy.id,
                     "order": clause.order,
                 }

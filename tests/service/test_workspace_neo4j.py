@@ -50,10 +50,7 @@ def test_cli_uses_neo4j_when_the_uri_is_set(tmp_path: Path, neo4j_uri: str) -> N
     }
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "policykg.api.cli", *args, "--data-dir", str(tmp_path / "d")],
-            capture_output=True, text=True, env=env, timeout=300, check=False,
-        )  # fmt: skip
+        return _cli(tmp_path / "d", env, *args)
 
     assert run("ingest", str(SEED)).returncode == 0
     stats = json.loads(run("stats", "--json").stdout)
@@ -125,3 +122,59 @@ def test_a_server_sees_what_another_client_wrote_to_the_shared_graph(
     assert after.found and len(after.clauses) == 6
     server.close()
     other.close()
+
+
+def test_cli_keeps_the_clause_index_in_neo4j_when_asked(tmp_path: Path, neo4j_uri: str) -> None:
+    """POLICYKG_INDEX=neo4j: two data directories (two replicas) search what either wrote."""
+    connect(neo4j_uri, "", "").clear()
+    env = {**os.environ, "POLICYKG_EMBED_MODEL": "hashing:128", "COLUMNS": "200"}
+    env.update(POLICYKG_NEO4J_URI=neo4j_uri, POLICYKG_INDEX="neo4j")
+
+    def run(data: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return _cli(tmp_path / data, env, *args)
+
+    assert run("a", "ingest", str(SEED)).returncode == 0
+    assert not (tmp_path / "a" / "index").exists()  # no FAISS or BM25 files
+    hits = json.loads(run("b", "search", "海关特殊监管区", "--json").stdout)["hits"]
+    assert hits and hits[0]["number"] == "十九"
+    check = run("b", "check", "--json")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert json.loads(check.stdout)["vectors"] == 19
+
+    env.pop("POLICYKG_NEO4J_URI")
+    refused = run("c", "search", "招商")
+    assert refused.returncode == 1 and "POLICYKG_NEO4J_URI" in refused.stderr
+
+
+def test_neo4j_sync_with_index_moves_vectors_and_tokens_without_embedding(
+    tmp_path: Path, neo4j_uri: str
+) -> None:
+    connect(neo4j_uri, "", "").clear()
+    env = {**os.environ, "POLICYKG_EMBED_MODEL": "hashing:128", "COLUMNS": "200"}
+    env.pop("POLICYKG_NEO4J_URI", None)
+
+    def run(data: str, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return _cli(tmp_path / data, {**env, **extra}, *args)
+
+    assert run("embedded", "ingest", str(SEED)).returncode == 0
+    embedded = json.loads(run("embedded", "search", "海关特殊监管区", "--json").stdout)["hits"]
+    synced = run("embedded", "neo4j-sync", "--uri", neo4j_uri, "--index")
+    assert synced.returncode == 0, synced.stderr
+    assert "vectors and tokens of 19 clauses" in synced.stdout
+    on_neo4j = {"POLICYKG_NEO4J_URI": neo4j_uri, "POLICYKG_INDEX": "neo4j"}
+    hits = json.loads(run("replica", "search", "海关特殊监管区", "--json", **on_neo4j).stdout)[
+        "hits"
+    ]
+    assert [h["clause_id"] for h in hits[:3]] == [h["clause_id"] for h in embedded[:3]]
+    check = run("embedded", "check", "--json", **on_neo4j)  # its cache holds every vector
+    assert check.returncode == 0, check.stdout
+    figures = json.loads(check.stdout)
+    assert figures["vectors"] == figures["bm25"] == 19 and figures["unverified_vectors"] == 0
+
+
+def _cli(data: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``policykg ARGS --data-dir DATA`` in a new process."""
+    return subprocess.run(
+        [sys.executable, "-m", "policykg.api.cli", *args, "--data-dir", str(data)],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )  # fmt: skip
