@@ -8,12 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from policykg.graph.neo4j import Neo4jStore, connect
 from policykg.service.core import PolicyService
 from tests.conftest import CORPUS, SEED
-from tests.helpers import hashing_workspace
+from tests.helpers import free_port, hashing_workspace, wait_until_serving
 
 pytestmark = pytest.mark.neo4j
 
@@ -178,3 +179,46 @@ def _cli(data: Path, env: dict[str, str], *args: str) -> subprocess.CompletedPro
         [sys.executable, "-m", "policykg.api.cli", *args, "--data-dir", str(data)],
         capture_output=True, text=True, env=env, timeout=300, check=False,
     )  # fmt: skip
+
+
+def test_two_servers_on_one_neo4j_serve_one_store(tmp_path: Path, neo4j_uri: str) -> None:
+    """Two `policykg serve` replicas, each with its own data directory, on one Neo4j holding
+    graph and clause index: an upload through one is found through the other at once."""
+    connect(neo4j_uri, "", "").clear()
+    env = {**os.environ, "POLICYKG_EMBED_MODEL": "hashing:128", "POLICYKG_API_TOKEN": "replica"}
+    env.update(POLICYKG_NEO4J_URI=neo4j_uri, POLICYKG_INDEX="neo4j")
+    servers, urls = [], []
+    try:
+        for name in ("a", "b"):
+            port = free_port()
+            cli = [sys.executable, "-m", "policykg.api.cli", "serve", "--port", str(port)]
+            servers.append(
+                subprocess.Popen(
+                    [*cli, "--data-dir", str(tmp_path / name)],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            )
+            urls.append(f"http://127.0.0.1:{port}")
+            wait_until_serving(urls[-1], servers[-1], 120)
+        with httpx.Client(timeout=60) as http:
+            assert (
+                http.get(f"{urls[1]}/search", params={"q": "海关特殊监管区"}).json()["hits"] == []
+            )
+            stored = http.post(
+                f"{urls[0]}/documents",
+                files={"file": ("seed.txt", SEED.read_bytes(), "text/plain")},
+                headers={"Authorization": "Bearer replica"},
+            )
+            assert stored.status_code == 201, stored.text
+            hits = http.get(f"{urls[1]}/search", params={"q": "海关特殊监管区"}).json()["hits"]
+            assert hits and hits[0]["number"] == "十九"
+            answer = http.post(f"{urls[1]}/ask", json={"question": "县商务局牵头哪些工作？"}).json()
+            assert [c["number"] for c in answer["clauses"]] == ["十五", "十九"]
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+    assert not (tmp_path / "a" / "index").exists() and not (tmp_path / "b" / "index").exists()
