@@ -110,6 +110,17 @@ def evaluate(
     return tallies
 
 
+def table_rows(*stores: dict[str, dict[str, Tally]]) -> list[str]:
+    """One row per question group and mode: hit@1, hit@5 and MRR of each store, side by side."""
+    return [
+        f"| {group} | {mode.value} | "
+        + " | ".join(tallies[group][mode.value].row() for tallies in stores)
+        + " |"
+        for group in ("all", "zh", "en")
+        for mode in SearchMode
+    ]
+
+
 def compare_neo4j(
     args: argparse.Namespace,
     settings: Settings,
@@ -139,13 +150,7 @@ def compare_neo4j(
         "| questions | mode | files hit@1 | hit@5 | MRR | Neo4j hit@1 | hit@5 | MRR |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for group in ("all", "zh", "en"):
-        for mode in SearchMode:
-            lines.append(
-                f"| {group} | {mode.value} | {files[group][mode.value].row()} | "
-                f"{neo4j[group][mode.value].row()} |"
-            )
-    table = "\n".join(lines)
+    table = "\n".join(lines + table_rows(files, neo4j))
     print(table)
     if not args.no_write:
         update_section("retrieval-neo4j", "Retrieval quality: files vs Neo4j", table)
@@ -191,10 +196,7 @@ def main() -> int:
         "| questions | mode | hit@1 | hit@5 | MRR |",
         "|---|---|---|---|---|",
     ]
-    for group in ("all", "zh", "en"):
-        for mode in SearchMode:
-            lines.append(f"| {group} | {mode.value} | {tallies[group][mode.value].row()} |")
-    table = "\n".join(lines)
+    table = "\n".join(lines + table_rows(tallies))
     print(table)
     if not args.no_write:
         update_section(f"retrieval-{args.backend}", f"Retrieval quality ({args.backend})", table)
