@@ -204,11 +204,18 @@ class Neo4jClauseIndex(ClauseIndex):
             "[c.tokens] OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}}",
         )
         self._store = store
+        self._db = db
         self.embedder = embedder
         self.vectors = Neo4jVectors(db, embedder.name, embedder.dim)  # type: ignore[assignment]
         self.bm25 = Neo4jTokens(db)  # type: ignore[assignment]
         self.searcher = HybridSearcher(embedder, self.vectors, self.bm25)
         self._lock = threading.RLock()
+
+    def remove_policies(self, policy_ids: Iterable[str]) -> int:
+        """Drop the vectors and tokens of these policies' clauses (one query by ``policy_id``,
+        not a scan of every indexed clause id); returns how many clauses had a vector."""
+        ids = list(policy_ids)
+        return int(self._db.write(_unset_policies, ids)) if ids else 0
 
     def write_with_graph(
         self, policies: Sequence[Policy], prepared: PreparedClauses
@@ -263,6 +270,17 @@ def _unset(tx: Tx, ids: list[str], key: str) -> int:
         f"UNWIND $ids AS id MATCH (c:{CLAUSE} {{id: id}}) WHERE c.{key} IS NOT NULL "
         f"REMOVE c.{key} RETURN count(c) AS n",
         ids=ids,
+    )
+    return int(rows[0]["n"]) if rows else 0
+
+
+def _unset_policies(tx: Tx, policy_ids: list[str]) -> int:
+    rows = tx.rows(
+        f"MATCH (c:{CLAUSE}) WHERE c.policy_id IN $ids "
+        "AND (c.embedding IS NOT NULL OR c.tokens IS NOT NULL) "
+        "WITH c, c.embedding IS NOT NULL AS had "
+        "REMOVE c.embedding, c.tokens RETURN count(CASE WHEN had THEN 1 END) AS n",
+        ids=policy_ids,
     )
     return int(rows[0]["n"]) if rows else 0
 

@@ -92,6 +92,13 @@ def test_graph_vectors_and_tokens_are_written_together_and_searched_like_the_fil
         "县商务局" in f.record.clause.lead_units + f.record.clause.responsible_units for f in led
     )
 
+    # The index drops one policy's vectors and tokens by policy id; a repair restores them.
+    seed_clauses = {c for c in clause_ids if c.startswith(f"{seed_id}:")}
+    assert index.remove_policies([seed_id]) == len(seed_clauses) > 0
+    assert index.vectors.clause_ids() == clause_ids - seed_clauses == index.bm25.clause_ids()
+    assert not workspace.check().clean
+    assert workspace.repair().repaired and workspace.check().clean
+
     # A deleted policy takes its vectors and tokens with it.
     assert workspace.delete_policy(seed_id)
     left = set(workspace.graph_clause_ids())
