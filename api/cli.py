@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from policykg.api.factory import open_service
+from policykg.api.factory import open_service, ray_embedder_for
 from policykg.api.settings import Settings
 from policykg.ingest.errors import InvalidRequestError, PolicyKGError
 from policykg.ingest.pipeline import ParseResult, scan_documents
@@ -23,7 +23,35 @@ from policykg.service import contract
 from policykg.service.core import PolicyService
 from policykg.service.workspace import IngestReport
 
+_RAY_DEFAULT = "@settings"
+"""What a bare ``--ray`` stands for: the settings' cluster (``POLICYKG_RAY_ADDRESS``)."""
+
+
+def _ray_address_like(arg: str) -> bool:
+    """Whether the word after ``--ray`` is a cluster address rather than a path or option."""
+    return arg in ("auto", "local") or (":" in arg and not Path(arg).exists())
+
+
+class _Commands(typer.core.TyperGroup):
+    """The command group, reading ``--ray`` with or without an address.
+
+    click gives an option either always or never a value; ``ingest docs/ --ray``,
+    ``ingest --ray docs/`` and ``ingest --ray ray://head:10001 docs/`` should all work, so a
+    bare ``--ray`` (not followed by an address) is read as ``--ray=@settings``.
+    """
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        fixed = [
+            f"--ray={_RAY_DEFAULT}"
+            if arg == "--ray" and not (i + 1 < len(args) and _ray_address_like(args[i + 1]))
+            else arg
+            for i, arg in enumerate(args)
+        ]
+        return super().parse_args(ctx, fixed)
+
+
 app = typer.Typer(
+    cls=_Commands,
     help=(
         "PolicyKG: a knowledge graph and search over Chinese policy documents.\n\n"
         "Ingest documents (txt, md, html, docx, pdf) into a data directory, then ask who is "
@@ -108,6 +136,17 @@ def ingest(
             "(clauses, roles by source, units, attachments, text kept, warnings), to this JSON file.",
         ),
     ] = None,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="[ADDRESS]",
+            help="Embed the clauses on a Ray cluster first (pip install 'policykg\\[ray]'): "
+            "ADDRESS, else POLICYKG_RAY_ADDRESS, else the cluster RAY_ADDRESS names or a local "
+            "one.",
+            show_default=False,
+        ),
+    ] = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -124,6 +163,8 @@ def ingest(
         _print_skipped([(str(p), reason) for p, reason in found.skipped])
         err.print("[red]error:[/] no documents found under the given paths")
         raise typer.Exit(2)
+    if ray is not None:
+        _embed_on_ray(service, settings, paths, jurisdiction, None if ray == _RAY_DEFAULT else ray)
     with Progress(
         TextColumn("[bold]ingest[/]"),
         BarColumn(),
@@ -157,6 +198,43 @@ def ingest(
     service.close()
     if report.failed:
         raise typer.Exit(1)
+
+
+def _embed_on_ray(
+    service: PolicyService,
+    settings: Settings,
+    paths: list[Path],
+    jurisdiction: str | None,
+    address: str | None,
+) -> None:
+    """``ingest --ray``: fill the embedding cache on Ray; the ingest that follows reads it."""
+    try:
+        batch = ray_embedder_for(settings, service.workspace.embedder, address)
+        with Progress(
+            TextColumn("[bold]embed on Ray[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as progress:
+            task = progress.add_task("ray", total=None)
+            run = service.embed_ahead(
+                paths,
+                batch,
+                jurisdiction=jurisdiction,
+                on_batch=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+    except PolicyKGError as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1) from e
+    rate = f", {run.embedded / run.seconds:,.1f} clauses/s" if run.seconds else ""
+    err.print(
+        f"embedded on Ray: {run.embedded:,} clauses by {run.workers} workers{rate} "
+        f"({run.cached:,} of {run.passages:,} were cached)",
+        highlight=False,
+    )
 
 
 def _ingest_summary(report: IngestReport) -> contract.IngestSummary:

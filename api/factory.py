@@ -15,6 +15,7 @@ from policykg.search.embeddings.base import Embedder
 from policykg.search.embeddings.batching import QueryBatcher
 from policykg.search.embeddings.cache import CachedEmbedder, EmbeddingCache
 from policykg.search.embeddings.cpu import BackendChoice, choose_backend
+from policykg.search.embeddings.ray_batch import ModelRecipe, RayBatchEmbedder
 from policykg.search.index import ClauseIndex
 from policykg.service.answers.model import AnswerRewriter
 from policykg.service.core import PolicyService
@@ -111,6 +112,42 @@ def embedder_for(
         )
     return CachedEmbedder(
         embedder, EmbeddingCache(settings.data_dir / "cache" / "embeddings.sqlite")
+    )
+
+
+def ray_embedder_for(
+    settings: Settings, embedder: Embedder, address: str | None = None
+) -> RayBatchEmbedder:
+    """Batch embedding on Ray with the model ``embedder`` runs (``policykg ingest --ray``).
+
+    Args:
+        settings: The settings (``POLICYKG_RAY_*``, the model and its backend).
+        embedder: The workspace's embedder: its name and dimension are what every actor must
+            reproduce.
+        address: The cluster, overriding ``POLICYKG_RAY_ADDRESS``.
+    """
+    options: dict[str, object] = {}
+    if not settings.embed_model.startswith(("use:", "hashing:")):
+        options = {
+            "device": "cpu",
+            "batch_size": settings.embed_batch_size,
+            "backend": backend_for(settings).backend,
+            "max_seq_length": settings.embed_max_tokens,
+            "threads": settings.ray_worker_cpus,
+        }
+    recipe = ModelRecipe(
+        spec=settings.embed_model,
+        cache_dir=str(settings.cache_dir),
+        options=options,
+        name=embedder.name,
+        dim=embedder.dim,
+    )
+    return RayBatchEmbedder(
+        recipe,
+        address=address or settings.ray_address,
+        workers=settings.ray_workers,
+        cpus_per_worker=settings.ray_worker_cpus,
+        batch_size=settings.embed_batch_size,
     )
 
 

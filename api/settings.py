@@ -68,6 +68,15 @@ class Settings(BaseSettings):
         "model's threads from spinning on cores that the process's other requests need",
     )
     embed_max_tokens: int = Field(256, description="Tokens of a clause that go into its vector")
+    ray_address: str | None = Field(
+        None,
+        description="Ray cluster for `policykg ingest --ray` (ray://host:10001, host:6379, auto); "
+        "unset: the cluster RAY_ADDRESS names, else a local one",
+    )
+    ray_workers: int = Field(0, description="Embedding actors on Ray (0: one per worker CPU share)")
+    ray_worker_cpus: int = Field(
+        1, description="CPUs (and inference threads) each embedding actor on Ray takes"
+    )
     vector_approximate_above: int = Field(200_000, description="Switch FAISS to IVF above this")
 
     max_file_bytes: int = Field(50 * 1024 * 1024, description="Largest document file ingested")

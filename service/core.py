@@ -27,6 +27,7 @@ from policykg.service.lookup import Lookup
 from policykg.service.workspace import IngestReport, Workspace
 
 if TYPE_CHECKING:
+    from policykg.search.embeddings.ray_batch import RayBatchEmbedder, RayRun
     from policykg.service.answers.answerer import Answerer
 
 ModeName = Literal["hybrid", "bm25", "dense"]
@@ -484,6 +485,30 @@ class PolicyService:
         return self.workspace.ingest_paths(
             paths, jurisdiction=jurisdiction, on_file=on_file, on_stage=on_stage
         )
+
+    def embed_ahead(
+        self,
+        paths: Iterable[Path],
+        batch: RayBatchEmbedder,
+        *,
+        jurisdiction: str | None = None,
+        on_batch: Callable[[int, int], None] | None = None,
+    ) -> RayRun:
+        """Embed the clauses of the documents under ``paths`` on Ray, into the embedding cache.
+
+        An ingest of the same paths afterwards finds every vector cached; a run cut short keeps
+        every batch that came back.
+
+        Raises:
+            ModelUnavailableError: Ray is missing or unreachable, or a worker cannot load the
+                model.
+            NotFoundError: The workspace has no embedding cache to fill.
+        """
+        cache = self.workspace.cache
+        if cache is None:
+            raise NotFoundError("this workspace keeps no embedding cache to fill")
+        texts = self.workspace.passages_to_embed(paths, jurisdiction=jurisdiction)
+        return batch.fill(cache, texts, on_batch)
 
     def ingest_upload(
         self, data: bytes, name: str, jurisdiction: str | None = None

@@ -32,7 +32,7 @@ from policykg.ingest.storage import atomic_write_json, fault_point, writable_dir
 from policykg.search.embeddings.base import Embedder
 from policykg.search.embeddings.cache import CachedEmbedder, EmbeddingCache
 from policykg.search.hybrid import SearchHit, SearchMode
-from policykg.search.index import ClauseIndex, PreparedClauses
+from policykg.search.index import ClauseIndex, PreparedClauses, passage_text
 from policykg.service.integrity import CheckReport, compare_contents
 from policykg.service.store_log import StoreLog
 
@@ -393,6 +393,29 @@ class Workspace:
             report.parsed[filename] = document_report(filename, policy, result.coverage)
             self._write([(policy, None)], report, progress=False)
         return policy, report
+
+    def passages_to_embed(
+        self, paths: Iterable[Path], *, jurisdiction: str | None = None
+    ) -> Iterator[str]:
+        """The passages an ingest of ``paths`` would embed, without storing anything.
+
+        Documents already stored unchanged are left out (their vectors exist); a file that
+        cannot be read is skipped here and reported by the ingest itself. Used to embed a large
+        batch elsewhere first (``policykg ingest --ray``), into the cache the ingest then reads.
+        """
+        found = scan_documents(paths)
+        for result in parse_paths(
+            found.files,
+            jurisdiction=jurisdiction,
+            known_units=self.known_units(),
+            limits=self.limits,
+            roots=found.roots,
+        ):
+            policy = result.policy
+            if policy is None or self.graph.get_policy(policy.id) is not None:
+                continue
+            for clause in policy.clauses:
+                yield passage_text(policy, clause)
 
     def _write(
         self,

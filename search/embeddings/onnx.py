@@ -63,6 +63,12 @@ class OnnxEmbedder:
         spin: Let the inference threads spin between operators (ONNX Runtime's default; best
             for ingest). A server turns it off: spinning threads take the cores its other
             requests need.
+        passages_alone: Embed each passage in a forward pass of its own. An int8 graph
+            quantizes its activations with one scale per pass, so a text batched with others
+            gets a slightly different vector (cosine 0.996 to itself alone): alone, a clause's
+            vector depends on its text only, wherever and with whatever it is embedded (in
+            process, on Ray, in a later ingest). Measured faster too, with no padding: 52.9
+            against 42.6 passages/s on one thread.
     """
 
     def __init__(
@@ -77,8 +83,10 @@ class OnnxEmbedder:
         threads: int | None = None,
         dim: int | None = None,
         spin: bool = True,
+        passages_alone: bool = False,
     ) -> None:
         self._folder = Path(folder)
+        self._passages_alone = passages_alone
         self._model_file = model_file
         self._name = name
         self._prompts = prompts if prompts is not None else folder_prompts(self._folder) or ("", "")
@@ -175,9 +183,12 @@ class OnnxEmbedder:
         available = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         return {name: available[name] for name in (self._inputs or ("input_ids", "attention_mask"))}
 
-    def _batches(self, lengths: Sequence[int]) -> list[list[int]]:
+    def _batches(self, lengths: Sequence[int], alone: bool = False) -> list[list[int]]:
         """Positions grouped into forward passes: sorted by token count, each pass holding at
-        most ``batch_size`` texts and about ``_TOKENS_PER_PASS`` tokens with its padding."""
+        most ``batch_size`` texts and about ``_TOKENS_PER_PASS`` tokens with its padding (one
+        text per pass when ``alone``)."""
+        if alone:
+            return [[i] for i in range(len(lengths))]
         order = sorted(range(len(lengths)), key=lambda i: lengths[i])
         batches: list[list[int]] = []
         current: list[int] = []
@@ -191,13 +202,13 @@ class OnnxEmbedder:
             batches.append(current)
         return batches
 
-    def _encode(self, texts: Sequence[str]) -> Vectors:
+    def _encode(self, texts: Sequence[str], alone: bool = False) -> Vectors:
         session, tokenizer = self._load()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         encodings = tokenizer.encode_batch(list(texts))
         result = np.empty((len(texts), self.dim), dtype=np.float32)
-        for chosen in self._batches([len(e.ids) for e in encodings]):
+        for chosen in self._batches([len(e.ids) for e in encodings], alone):
             feed = self._arrays([encodings[i] for i in chosen])
             output: Any = session.run([self._output], feed)[0]
             if self._output != _POOLED_OUTPUT:
@@ -208,7 +219,7 @@ class OnnxEmbedder:
 
     def embed_passages(self, texts: Sequence[str], progress: bool = False) -> Vectors:
         """Vectors of clause texts (with the passage prompt)."""
-        return self._encode([self._prompts[1] + t for t in texts])
+        return self._encode([self._prompts[1] + t for t in texts], alone=self._passages_alone)
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         """Vectors of questions (with the query prompt)."""

