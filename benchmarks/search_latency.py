@@ -20,6 +20,7 @@ import json
 import random
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks._results import update_section
@@ -32,13 +33,22 @@ from policykg.search.hybrid import HybridSearcher
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data_dir", type=Path)
-    parser.add_argument("--queries", type=int, default=1000)
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
-    settings = Settings(data_dir=args.data_dir)
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """What :func:`measure` found on one store."""
+
+    latencies: list[float]
+    parts: str
+    where: str
+
+    @property
+    def row(self) -> str:
+        """p50 | p95 | p99 in ms, as a table's cells."""
+        return percentiles(self.latencies)
+
+
+def measure(settings: Settings, count: int, data_dir: Path) -> Latency:
+    """Hybrid search latency (k=10, query embedded, never cached) over ``count`` queries."""
     workspace = open_workspace(settings)
     workspace.warm()
     index = workspace.index
@@ -53,8 +63,8 @@ def main() -> int:
     queries = [q["question"] for q in questions["questions"]]
     records = workspace.graph.clauses(sorted(index.bm25.clause_ids()))
     titles = sorted({r.clause.title for r in records if len(r.clause.title) >= 6})
-    queries += random.Random(42).sample(titles, max(0, args.queries - len(queries)))
-    queries = queries[: args.queries]
+    queries += random.Random(42).sample(titles, max(0, count - len(queries)))
+    queries = queries[:count]
     searcher.search("热身", 10)
 
     parts = {"embedding": 0.0, "vectors": 0.0, "bm25": 0.0}
@@ -63,7 +73,8 @@ def main() -> int:
         started = time.perf_counter()
         searcher.search(query, 10)
         latencies.append(time.perf_counter() - started)
-    for query in queries[:200]:  # the parts, timed apart on a fifth of the queries
+    timed = queries[:200]
+    for query in timed:  # the parts, timed apart on (at most) a fifth of the queries
         started = time.perf_counter()
         vector = model.embed_queries([query])[0]
         parts["embedding"] += time.perf_counter() - started
@@ -73,10 +84,10 @@ def main() -> int:
         started = time.perf_counter()
         index.bm25.search(query, 50)
         parts["bm25"] += time.perf_counter() - started
-    share = ", ".join(f"{name} {1000 * s / 200:.1f} ms" for name, s in parts.items())
+    share = ", ".join(f"{name} {1000 * s / len(timed):.1f} ms" for name, s in parts.items())
     stats = workspace.graph.stats()
     where = (
-        f"Store `{args.data_dir}`: {stats.policies:,} policies, {len(index.vectors):,} vectors "
+        f"Store `{data_dir}`: {stats.policies:,} policies, {len(index.vectors):,} vectors "
         f"(FAISS {index.vectors.kind}, memory-mapped), BM25 (bm25s) over {len(index.bm25):,} "
         "clauses"
         if settings.index == "files"
@@ -84,17 +95,28 @@ def main() -> int:
         f"policies, {len(index.vectors):,} vectors under its vector index (HNSW), "
         f"{len(index.bm25):,} clauses under its full-text index (Lucene BM25)"
     )
+    workspace.close()
+    return Latency(latencies, share, where)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    settings = Settings(data_dir=args.data_dir)
+    found = measure(settings, args.queries, args.data_dir)
     body = "\n".join(
         [
-            f"{where}. Model: {embedding_description(settings)}; queries embedded one at a "
+            f"{found.where}. Model: {embedding_description(settings)}; queries embedded one at a "
             "time, never from the cache.",
             "",
             "| search (hybrid, k=10, query embedding included) | p50 ms | p95 ms | p99 ms |",
             "|---|---|---|---|",
-            f"| {len(latencies)} queries (dev questions, then clause titles) | "
-            f"{percentiles(latencies)} |",
+            f"| {len(found.latencies)} queries (dev questions, then clause titles) | {found.row} |",
             "",
-            f"Mean per query, timed apart (200 queries, top 50 each): {share}.",
+            f"Mean per query, timed apart (200 queries, top 50 each): {found.parts}.",
         ]
     )
     print(body)
@@ -105,7 +127,6 @@ def main() -> int:
             else ("search-bulk-neo4j", "Hybrid search latency on the bulk store in Neo4j")
         )
         update_section(name, title, body)
-    workspace.close()
     return 0
 
 

@@ -211,6 +211,14 @@ DETACH DELETE u
 """
 
 # Clauses under a section (``parent`` is a Section id) or directly under the policy.
+SET_CLAUSE_VECTORS = f"""
+UNWIND $rows AS row
+MATCH (c:{CLAUSE} {{id: row.id}})
+CALL db.create.setNodeVectorProperty(c, $key, row.vector)
+"""
+"""Vectors stored as 32-bit float arrays: Cypher's ``SET`` keeps a list of floats as 64-bit
+doubles, twice the bytes for nothing (the vector index reads them as 32-bit floats anyway)."""
+
 WRITE_CLAUSES = {
     parent_label: f"""
 UNWIND $rows AS row

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from policykg.graph import cypher
 from policykg.graph.cypher import INDEX_STATE
 from policykg.graph.schema import CLAUSE
 from policykg.ingest.errors import StoreCorruptError
@@ -110,8 +111,13 @@ class Neo4jVectors:
 
     def add(self, clause_ids: Sequence[str], vectors: Vectors) -> None:
         """Set the vectors of these clauses (their nodes must exist)."""
-        values = [[float(x) for x in v] for v in np.asarray(vectors, dtype=np.float32)]
-        self._db.write(_set, list(clause_ids), "embedding", values)
+        rows = [
+            {"id": clause_id, "vector": vector.tolist()}
+            for clause_id, vector in zip(
+                clause_ids, np.asarray(vectors, dtype=np.float32), strict=True
+            )
+        ]
+        self._db.write(_set_vectors, rows)
 
     def remove(self, clause_ids: Iterable[str]) -> int:
         """Drop the vectors of these clauses; how many there were."""
@@ -225,7 +231,7 @@ class Neo4jClauseIndex(ClauseIndex):
         vectors = np.asarray(prepared.vectors, dtype=np.float32)
         extra: dict[str, dict[str, Any]] = {
             clause_id: {
-                "embedding": [float(x) for x in vectors[i]],
+                "embedding": vectors[i],  # stored as 32-bit floats (cypher.SET_CLAUSE_VECTORS)
                 "tokens": " ".join(prepared.tokens[i]),
             }
             for i, clause_id in enumerate(prepared.clause_ids)
@@ -263,6 +269,10 @@ def _set(tx: Tx, ids: list[str], key: str, values: list[Any]) -> None:
         ids=ids,
         values=values,
     )
+
+
+def _set_vectors(tx: Tx, rows: list[dict[str, Any]]) -> None:
+    tx.run(cypher.SET_CLAUSE_VECTORS, key="embedding", rows=rows)
 
 
 def _unset(tx: Tx, ids: list[str], key: str) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 from neo4j import Record
 
 from policykg.graph import cypher, rules, schema
@@ -40,7 +41,8 @@ def write_batch(
     tx: Tx, policies: Sequence[Policy], clause_extra: Mapping[str, Mapping[str, Any]] | None = None
 ) -> list[WriteResult]:
     """Write ``policies`` in order; see :meth:`graph.base.GraphStore.write_policies`.
-    ``clause_extra``: more properties of clauses, by id (the clause index's vectors and tokens)."""
+    ``clause_extra``: more properties of clauses, by id (the clause index's vectors and tokens;
+    a numpy array is stored as a vector property of 32-bit floats)."""
     writer = _Writer(tx, clause_extra or {})
     results = [writer.write(policy) for policy in policies]
     if not all(r.unchanged for r in results):
@@ -116,14 +118,17 @@ class _Writer:
 
     def _write_clauses(self, policy: Policy) -> None:
         by_parent: dict[str, list[dict[str, Any]]] = {schema.SECTION: [], schema.POLICY: []}
+        vectors: dict[str, list[dict[str, Any]]] = {}
         for clause in policy.clauses:
             parent_label = schema.SECTION if clause.section_id else schema.POLICY
+            extra = dict(self._clause_extra.get(clause.id, {}))
+            for key, value in list(extra.items()):
+                if isinstance(value, np.ndarray):  # a vector: 32-bit floats, set after the node
+                    vectors.setdefault(key, []).append({"id": clause.id, "vector": value.tolist()})
+                    del extra[key]
             by_parent[parent_label].append(
                 {
-                    "props": {
-                        **clause_properties(clause),
-                        **self._clause_extra.get(clause.id, {}),
-                    },
+                    "props": {**clause_properties(clause), **extra},
                     "parent": clause.section_id or policy.id,
                     "order": clause.order,
                 }
@@ -131,6 +136,8 @@ class _Writer:
         for parent_label, rows in by_parent.items():
             if rows:
                 self._tx.run(cypher.WRITE_CLAUSES[parent_label], rows=rows)
+        for key, rows in vectors.items():
+            self._tx.run(cypher.SET_CLAUSE_VECTORS, key=key, rows=rows)
         for rel, rows in _role_rows(policy).items():
             if rows:
                 self._tx.run(cypher.WRITE_ROLES[rel], rows=rows)
