@@ -6,10 +6,13 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
+from neo4j import GraphDatabase
 
 from policykg.graph.neo4j import Neo4jStore, connect
 from policykg.service.core import PolicyService
@@ -217,8 +220,42 @@ def test_two_servers_on_one_neo4j_serve_one_store(tmp_path: Path, neo4j_uri: str
             assert hits and hits[0]["number"] == "十九"
             answer = http.post(f"{urls[1]}/ask", json={"question": "县商务局牵头哪些工作？"}).json()
             assert [c["number"] for c in answer["clauses"]] == ["十五", "十九"]
+
+            # Both replicas at the same moment: the same new document through each, and two
+            # other documents (sharing units with it) through one each.
+            docs = sorted((CORPUS / "dev").glob("*.txt"))[:3]
+            jobs = [(urls[0], docs[0]), (urls[1], docs[0]), (urls[0], docs[1]), (urls[1], docs[2])]
+            start = threading.Barrier(len(jobs))
+
+            def upload(url: str, path: Path) -> httpx.Response:
+                start.wait()
+                return http.post(
+                    f"{url}/documents",
+                    files={"file": (path.name, path.read_bytes(), "text/plain")},
+                    headers={"Authorization": "Bearer replica"},
+                )
+
+            with ThreadPoolExecutor(len(jobs)) as pool:
+                replies = list(pool.map(lambda job: upload(*job), jobs))
+            assert all(r.status_code in (200, 201) for r in replies), [r.text for r in replies]
+            ids = [r.json()["policy_id"] for r in replies]
+            assert ids[0] == ids[1] and len(set(ids)) == 3
+            listed = http.get(f"{urls[1]}/policies", params={"limit": 100}).json()["items"]
+            assert sorted(p["id"] for p in listed if not p.get("stub")) == sorted(
+                {*ids, stored.json()["policy_id"]}
+            )
+            outline = http.get(f"{urls[0]}/policies/{ids[0]}").json()["sections"]
+            assert sum(len(s["clauses"]) for s in outline) == replies[0].json()["clauses"]
+        with GraphDatabase.driver(neo4j_uri, auth=None) as driver:  # no edge written twice
+            twice = driver.execute_query(
+                "MATCH (a)-[r]->(b) WITH a, b, type(r) AS t, count(r) AS n WHERE n > 1 "
+                "RETURN count(*) AS pairs"
+            ).records[0]["pairs"]
+        assert twice == 0
     finally:
         for server in servers:
             server.terminate()
             server.wait(timeout=30)
     assert not (tmp_path / "a" / "index").exists() and not (tmp_path / "b" / "index").exists()
+    check = _cli(tmp_path / "a", env, "check")  # contents compared: graph, vectors, tokens
+    assert check.returncode == 0 and "consistent" in check.stdout, check.stdout + check.stderr
