@@ -279,7 +279,7 @@ MATCH (p:{POLICY} {{id: $policy_id}})
 UNWIND $rows AS row
 MATCH (t:{POLICY} {{id: row.target}})
 MERGE (p)-[r:{CITES}]->(t)
-SET r.order = row.order
+SET r.order = row.order, r.kind = row.kind, r.sentence = row.sentence
 """
 
 # Removes a policy's citations, then the stubs no other policy cites any more.
@@ -506,7 +506,8 @@ UNWIND $element_ids AS element_id
 MATCH (a) WHERE elementId(a) = element_id
 MATCH (a)-[r]->(b)
 WHERE elementId(b) IN $element_ids
-RETURN elementId(a) AS source, elementId(b) AS target, type(r) AS type
+RETURN elementId(a) AS source, elementId(b) AS target, type(r) AS type, r.kind AS kind,
+       r.sentence AS sentence
 """
 
 JURISDICTION_COUNTS = f"""
@@ -540,7 +541,8 @@ RETURN elementId(n) AS element_id, [label IN labels(n) WHERE label IN $labels][0
 EXPORT_EDGES = """
 MATCH (a)-[r]->(b)
 WHERE type(r) IN $types
-RETURN elementId(a) AS source, elementId(b) AS target, type(r) AS type
+RETURN elementId(a) AS source, elementId(b) AS target, type(r) AS type, r.kind AS kind,
+       r.sentence AS sentence
 """
 
 CHECK_DATABASE = "RETURN 1 AS ok"

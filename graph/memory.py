@@ -500,7 +500,14 @@ class MemoryGraphStore:
                 props = stub_properties(stub.id, stub.title, stub.doc_number)
                 g.add_node(stub.id, label=schema.POLICY, props=props)
         for order, target in enumerate(resolved.targets):
-            g.add_edge(policy.id, target, type=schema.CITES, order=order)
+            g.add_edge(
+                policy.id,
+                target,
+                type=schema.CITES,
+                order=order,
+                kind=resolved.kinds[order],
+                sentence=resolved.sentences[order],
+            )
         self._cites[policy.id] = list(resolved.targets)
 
     def _citable(self, citations: Iterable[Citation]) -> list[CitablePolicy]:
@@ -917,8 +924,9 @@ class MemoryGraphStore:
         for node, data in self._graph.nodes(data=True):
             display = display_name(data["label"], data["props"])
             out.add_node(node, **{**data["props"], "label": data["label"], "display": display})
-        for source, target, kind in self._graph.edges(data="type"):
-            out.add_edge(source, target, type=kind)
+        for source, target, data in self._graph.edges(data=True):
+            cited = {k: data[k] for k in ("kind", "sentence") if data.get(k) is not None}  # CITES
+            out.add_edge(source, target, type=data["type"], **cited)
         return out
 
     def close(self) -> None:

@@ -103,6 +103,10 @@ class CitationTargets:
 
     targets: tuple[str, ...]
     stubs: tuple[Stub, ...]
+    kinds: tuple[str, ...] = ()
+    """Per target, the strongest kind of the citations naming it (see ``Citation.kind``)."""
+    sentences: tuple[str | None, ...] = ()
+    """Per target, the sentence that kind was read from."""
 
 
 def title_tails(key: str) -> list[str]:
@@ -154,6 +158,7 @@ def resolve_citations(
     stored = [c for c in candidates if c.id != citing_id]
     targets: list[str] = []
     stubs: list[Stub] = []
+    evidence: dict[str, tuple[str, str | None]] = {}
     for citation in citations:
         target = cited_policy(citation, stored)
         if target is None:
@@ -162,7 +167,19 @@ def resolve_citations(
                 stubs.append(Stub(target, citation.title, citation.doc_number))
         if target not in targets:
             targets.append(target)
-    return CitationTargets(tuple(targets), tuple(stubs))
+        kept = evidence.get(target)
+        if kept is None or _KIND_STRENGTH[citation.kind] > _KIND_STRENGTH[kept[0]]:
+            evidence[target] = (citation.kind, citation.sentence)
+    return CitationTargets(
+        tuple(targets),
+        tuple(stubs),
+        tuple(evidence[t][0] for t in targets),
+        tuple(evidence[t][1] for t in targets),
+    )
+
+
+_KIND_STRENGTH = {"repeals": 4, "amends": 3, "implements": 2, "basis": 1, "cites": 0}
+"""Two citations naming one document (its title, then its 文号): the strongest kind is kept."""
 
 
 # -- adopting stubs ---------------------------------------------------------------------------

@@ -1,7 +1,9 @@
-"""Citations: 《title》(文号) references and bare 文号 references to other documents."""
+"""Citations: 《title》(文号) references and bare 文号 references to other documents, each with
+its kind (basis, implements, amends, repeals, cites) read from the sentence that makes it."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from policykg.ingest.model import Citation
@@ -46,25 +48,113 @@ def find_citations(text: str, own_title: str | None, own_doc_number: str | None)
             continue  # the document itself, or a document it issues (关于印发《X》的通知)
         if _ISSUED_HERE.match(text, match.end()):
             continue  # 《X》已经省政府同意，现印发给你们: the attached document, not a citation
-        if len(key) <= 4 and any(k.endswith(key) for k in seen_titles):
-            continue  # 《条例》 after 《上海市生活垃圾管理条例》: a short form
+        kind, sentence = citation_kind(text, match.start(), match.end())
+        short_of = next((k for k in seen_titles if len(key) <= 4 and k.endswith(key)), None)
+        if short_of is not None:  # 《条例》 after 《上海市生活垃圾管理条例》: a short form
+            _strengthen(found, kind, sentence, title=short_of, number=None)
+            continue
         if number and number == own_doc_number:
             continue
         if key in seen_titles or (number and number in seen_numbers):
+            _strengthen(found, kind, sentence, title=key, number=number)
             continue
         seen_titles.add(key)
         if number:
             seen_numbers.add(number)
-        found.append(Citation(title=title, doc_number=number, issuer=_issuer(text, match.start())))
+        found.append(
+            Citation(
+                title=title,
+                doc_number=number,
+                issuer=_issuer(text, match.start()),
+                kind=kind,
+                sentence=sentence,
+            )
+        )
     for found_number in find_doc_numbers(text):
         if any(start <= found_number.start < end for start, end in covered):
             continue
         number = found_number.text
-        if number == own_doc_number or number in seen_numbers:
+        if number == own_doc_number:
+            continue
+        kind, sentence = citation_kind(text, found_number.start, found_number.end)
+        if number in seen_numbers:
+            _strengthen(found, kind, sentence, title=None, number=number)
             continue
         seen_numbers.add(number)
-        found.append(Citation(title=None, doc_number=number))
+        found.append(Citation(title=None, doc_number=number, kind=kind, sentence=sentence))
     return found
+
+
+# -- kinds --------------------------------------------------------------------------------------
+
+_STRENGTH = {"repeals": 4, "amends": 3, "implements": 2, "basis": 1, "cites": 0}
+"""A document mentioned twice keeps the strongest thing done to it (a repeal in the last
+article outweighs a mention in the preamble)."""
+_SENTENCE_BREAK = re.compile(r"[。；;！？!?\n]")
+_CLAUSE_BREAK = re.compile(r"[，,：:。；;！？!?\n]")
+_CITED = r"(?:《[^《》]*》|[\u4e00-\u9fff]{1,8}〔\d{4}〕\d+号)(?:\s*[（(][^（）()]{0,40}[)）])?"
+_LISTED_BEFORE = re.compile(rf"(?:{_CITED}\s*(?:[、，,]|和|及|以及|与|或)\s*)+$")
+_LISTED_AFTER = re.compile(
+    rf"^(?:\s*[（(][^（）()]{{0,40}}[)）])?"
+    rf"(?:\s*(?:[、，,]|和|及|以及|与)[^《》。；;]{{0,80}}?{_CITED})*"  # 和…发布的《Y》
+)
+_REPEALED_AFTER = re.compile(
+    r"^(?:(?!需要|应当|可以)[^《》。；;]){0,16}?(?<![、])"
+    r"(?:废止|不再执行|停止执行|同时失效|自行失效|不再施行|停止施行)"
+)
+_REPEALS_BEFORE = re.compile(r"(?:废止|撤销|宣布失效)(?:了)?$")
+_AMENDS_BEFORE = re.compile(r"(?<!关于)(?:修改|修订|修正)(?:了)?$")
+"""Not 关于修改《X》的决定 named in a revision history: that decision amended X, not this text."""
+_AMENDED_AFTER = re.compile(r"^[^《》。；;]{0,8}?(?:作|做|进行)(?:如下|以下|了)?(?:修改|修订|修正)")
+_LEAD_VERB = re.compile(r"贯彻|落实|根据|依据|按照|依照|遵照|遵循|遵守|违反|[按依]$")
+_IMPLEMENTING_DOC = re.compile(
+    r"制定(?:了)?本?(?:实施意见|实施方案|实施办法|实施细则|若干措施|工作方案|行动方案|细则)"
+)
+
+
+def citation_kind(text: str, start: int, end: int) -> tuple[str, str]:
+    """What the sentence around ``text[start:end]`` (a cited title or 文号) does with it.
+
+    Returns the kind (see :data:`~policykg.ingest.model.CITATION_KINDS`) and the sentence. Read
+    in order: 《X》(、《Y》)同时废止 / 废止《X》 -> repeals; 修改《X》 / 对《X》作如下修改 -> amends;
+    the last lead verb of the title's own clause: 贯彻 / 落实 -> implements, 根据 / 依据 / 按照 /
+    依照 / 遵守 / 违反 (the rule applied) -> basis (implements when the sentence makes a 实施意见
+    / 实施方案 of it); else cites (参照《X》管理 only refers to it).
+    """
+    sentence_start = max((m.end() for m in _SENTENCE_BREAK.finditer(text, 0, start)), default=0)
+    found_end = _SENTENCE_BREAK.search(text, end)
+    sentence_end = found_end.end() if found_end else len(text)
+    sentence = text[sentence_start:sentence_end].strip()
+    before = text[sentence_start:start]
+    after = text[end:sentence_end]
+    listed = _LISTED_BEFORE.search(before)
+    head = before[: listed.start()] if listed else before
+    tail = after[_LISTED_AFTER.match(after).end() :]  # type: ignore[union-attr]  # matches ""
+    if _REPEALED_AFTER.match(tail) or _REPEALS_BEFORE.search(head):
+        return "repeals", sentence
+    if _AMENDS_BEFORE.search(head) or _AMENDED_AFTER.match(tail):
+        return "amends", sentence
+    clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(head)), default=0)
+    verbs = _LEAD_VERB.findall(head[clause_start:])
+    if verbs:
+        if verbs[-1] in ("贯彻", "落实"):
+            return "implements", sentence
+        return ("implements" if _IMPLEMENTING_DOC.search(sentence) else "basis"), sentence
+    return "cites", sentence
+
+
+def _strengthen(
+    found: list[Citation], kind: str, sentence: str, *, title: str | None, number: str | None
+) -> None:
+    """A repeated mention: keep the strongest kind (and its sentence) on the first citation."""
+    for i, citation in enumerate(found):
+        same = (title is not None and citation.title and _title_key(citation.title) == title) or (
+            number is not None and citation.doc_number == number
+        )
+        if same:
+            if _STRENGTH[kind] > _STRENGTH[citation.kind]:
+                found[i] = dataclasses.replace(citation, kind=kind, sentence=sentence)
+            return
 
 
 def _title_key(title: str) -> str:

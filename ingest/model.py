@@ -93,11 +93,23 @@ class Citation:
         title: Title inside 《》 without the brackets, or None for a bare 文号.
         doc_number: 文号 such as ``冀字〔2019〕8号``, or None.
         issuer: Issuing body named just before the title, when the text gives one.
+        kind: What the citing document does with the cited one, read from the sentence of its
+            first mention: one of :data:`CITATION_KINDS`.
+        sentence: That sentence (the evidence of ``kind``), or None when not recorded.
     """
 
     title: str | None
     doc_number: str | None
     issuer: str | None = None
+    kind: str = "cites"
+    sentence: str | None = None
+
+
+CITATION_KINDS = ("basis", "implements", "amends", "repeals", "cites")
+"""What a citing document does with a cited one: takes it as its legal basis (根据《X》),
+carries it out (为贯彻落实《X》), changes it (修改《X》), ends it (《X》同时废止), or only
+mentions it. ``replaces`` (a newer version of the same title from the same issuer) is a relation
+between stored documents, not read from a sentence."""
 
 
 class RoleSource(StrEnum):

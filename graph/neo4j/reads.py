@@ -289,5 +289,6 @@ def export(tx: Tx) -> nx.MultiDiGraph:
         graph.add_node(node, **{**props, "label": label, "display": display_name(label, props)})
     for row in tx.rows(cypher.EXPORT_EDGES, types=list(schema.RELATIONSHIP_TYPES)):
         if row["source"] in ids and row["target"] in ids:
-            graph.add_edge(ids[row["source"]], ids[row["target"]], type=row["type"])
+            cited = {k: row[k] for k in ("kind", "sentence") if row[k] is not None}  # CITES
+            graph.add_edge(ids[row["source"]], ids[row["target"]], type=row["type"], **cited)
     return graph

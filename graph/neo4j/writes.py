@@ -181,7 +181,15 @@ class _Writer:
         self._tx.run(
             cypher.WRITE_CITATIONS,
             policy_id=policy_id,
-            rows=[{"target": target, "order": i} for i, target in enumerate(resolved.targets)],
+            rows=[
+                {
+                    "target": target,
+                    "order": i,
+                    "kind": resolved.kinds[i],
+                    "sentence": resolved.sentences[i],
+                }
+                for i, target in enumerate(resolved.targets)
+            ],
         )
 
     def _adopt_stubs(self, policy: Policy) -> None:

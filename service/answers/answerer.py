@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 
 from policykg.graph.base import PolicySummary, UnitSummary
 from policykg.graph.schema import title_key
+from policykg.ingest.ids import stub_policy_id
 from policykg.ingest.model import Role, Unit, UnitKind
 from policykg.search.hybrid import SearchMode
 from policykg.service.answers import wording
@@ -309,7 +310,10 @@ class Answerer:
         )  # fmt: skip
 
     def _cites(self, question: str, routed: Route) -> Answer:
-        policy = self._policy_named(question, routed)
+        policy = None
+        if routed.intent is Intent.CITED_BY:  # a document known only from citations may be meant
+            policy = self._stored_policy_named(question, routed) or self._stub_named(routed)
+        policy = policy or self._policy_named(question, routed)
         if policy is None:
             return self._not_found(question, routed, what="policy")
         graph = self.workspace.graph
@@ -321,7 +325,8 @@ class Answerer:
             language=routed.language, jurisdictions=(policy.jurisdiction or "",), found=True,
         )  # fmt: skip
 
-    def _policy_named(self, question: str, routed: Route) -> PolicySummary | None:
+    def _stored_policy_named(self, question: str, routed: Route) -> PolicySummary | None:
+        """The stored policy the question names exactly: by 文号, 《title》 or a title in it."""
         summaries = self.workspace.graph.policies(0, 10**9).items
         for number in routed.doc_numbers:
             for summary in summaries:
@@ -333,8 +338,26 @@ class Answerer:
                 return keys[title_key(title)]
         question_key = title_key(question)
         inside = [s for k, s in keys.items() if k and k in question_key]
-        if inside:
-            return max(inside, key=lambda s: len(s.title))
+        return max(inside, key=lambda s: len(s.title)) if inside else None
+
+    def _stub_named(self, routed: Route) -> PolicySummary | None:
+        """A document the store knows only from citations, named by its 文号 or 《title》."""
+        graph = self.workspace.graph
+        ids = [stub_policy_id(None, n) for n in routed.doc_numbers]
+        ids += [stub_policy_id(t, None) for t in routed.titles]
+        for stub_id in ids:
+            citing = graph.cited_by(stub_id)
+            if citing:
+                return next((s for s in graph.citations(citing[0].id) if s.id == stub_id), None)
+        return None
+
+    def _policy_named(self, question: str, routed: Route) -> PolicySummary | None:
+        exact = self._stored_policy_named(question, routed)
+        if exact is not None:
+            return exact
+        summaries = self.workspace.graph.policies(0, 10**9).items
+        keys = {title_key(s.title): s for s in summaries}
+        question_key = title_key(question)
         if not keys:
             return None
         best = process.extractOne(question_key, list(keys), scorer=fuzz.partial_ratio)

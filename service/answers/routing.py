@@ -102,7 +102,8 @@ def language_of(question: str) -> str:
 # -- intent patterns --------------------------------------------------------------------------
 
 _CITED_BY = re.compile(
-    r"被.{0,12}引用|哪些.{0,14}引用了?(?:它|该|这|此|本)|cited by|which (?:polic|document)\w* cite|who cites"
+    r"被.{0,12}引用|哪些[^《》]{0,14}引用了?\s*(?:它|该|这|此|本|《|[\u4e00-\u9fff]{1,8}〔)|"
+    r"cited by|which (?:polic|document)\w* cite|who cites"
 )
 _CITES = re.compile(
     r"提到了?哪些.{0,4}(?:文件|政策|法规|规章)|按照哪|依照哪|遵循哪|要求制定|出台依据|制定依据|"

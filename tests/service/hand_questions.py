@@ -262,22 +262,7 @@ NOT_FOUND = [
     NotFound("hn03", "zh", "县烟草专卖局牵头哪些工作？", "县烟草专卖局", None),
 ]
 
-STUB_NOT_FOUND = (
-    "a document known only from citations (not ingested) is never found: the answerer looks "
-    "the named document up among stored policies only, so it answers about an unrelated stored "
-    "one ('cited by 0 documents', found=True)"
-)
-MISROUTED = {
-    "hc02": "'哪些文件引用了《X》' (which documents cite X) routes to cites: the Chinese cited-by "
-    "pattern wants 被…引用 or 引用了它/该/这",
-}
+MISROUTED: dict[str, str] = {}
 """Hand questions routed wrong today (their routing tests are xfail, strict)."""
-WRONG_ANSWERS = {
-    "hc01": STUB_NOT_FOUND,
-    "hc02": MISROUTED["hc02"] + "; and " + STUB_NOT_FOUND,
-    "hc03": STUB_NOT_FOUND,
-    "hc04": STUB_NOT_FOUND,
-    "hc05": STUB_NOT_FOUND,
-    "hc06": STUB_NOT_FOUND,
-}
+WRONG_ANSWERS: dict[str, str] = {}
 """Hand questions answered wrong today (their answer tests are xfail, strict)."""

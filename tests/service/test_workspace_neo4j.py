@@ -259,3 +259,40 @@ def test_two_servers_on_one_neo4j_serve_one_store(tmp_path: Path, neo4j_uri: str
     assert not (tmp_path / "a" / "index").exists() and not (tmp_path / "b" / "index").exists()
     check = _cli(tmp_path / "a", env, "check")  # contents compared: graph, vectors, tokens
     assert check.returncode == 0 and "consistent" in check.stdout, check.stdout + check.stderr
+
+
+def test_a_document_known_only_from_citations_is_found_with_who_cites_it_and_how(
+    tmp_path: Path, neo4j_uri: str
+) -> None:
+    """Issue 17 on Neo4j as on networkx: 《城市绿化条例》 is only a stub; the questions about who
+    cites it list the regulation citing it, and the CITES relationship says how (basis)."""
+    for graph in (None, connect(neo4j_uri, "", "")):
+        if graph is not None:
+            graph.clear()
+        name = "neo4j" if graph is not None else "files"
+        workspace = hashing_workspace(tmp_path / name, graph)
+        workspace.ingest_paths([CORPUS / "synthetic" / "city_articles.txt", SEED])
+        service = PolicyService(workspace)
+        for question in (
+            "哪些文件引用了《城市绿化条例》？",
+            "Is 《城市绿化条例》 cited by any stored document?",
+        ):
+            answer = service.ask(question)
+            cited, *citing = answer.policies
+            assert (answer.intent, answer.found, cited.stub) == ("cited_by", True, True), name
+            assert [p.title for p in citing] == ["通化市城市绿化管理条例"], (name, answer.answer)
+        exported = workspace.graph.to_networkx()
+        edges = [
+            (d["kind"], d["sentence"])
+            for a, _, d in exported.edges(data=True)
+            if d["type"] == "CITES" and exported.nodes[a]["title"] == "通化市城市绿化管理条例"
+        ]
+        assert [kind for kind, _ in edges] == ["basis"], name
+        assert "根据国务院《城市绿化条例》" in edges[0][1]
+        seed_kinds = {
+            exported.nodes[b]["title"]: d["kind"]
+            for a, b, d in exported.edges(data=True)
+            if d["type"] == "CITES" and exported.nodes[a]["title"] == "开发区改革开放实施意见"
+        }
+        assert "implements" in seed_kinds.values(), seed_kinds
+        workspace.close()
