@@ -2,7 +2,7 @@
 
     python -m benchmarks.citation_kinds [--no-write]
 
-The gold (``tests/fixtures/gold/citation_kinds.json``) is 111 (sentence, cited title) pairs of 86
+The gold (``tests/fixtures/lifecycle/citation_kinds.json``) is 111 (sentence, cited title) pairs of 86
 sentences sampled from the dev and bulk sets, each labelled by reading (basis, implements, amends,
 repeals, cites). Each pair is classified by ``ingest.citations.citation_kind`` on its sentence,
 at the title's first 《…》 in it.
@@ -21,7 +21,7 @@ from policykg.ingest.citations import citation_kind
 from policykg.ingest.model import CITATION_KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
-GOLD = ROOT / "tests" / "fixtures" / "gold" / "citation_kinds.json"
+GOLD = ROOT / "tests" / "fixtures" / "lifecycle" / "citation_kinds.json"
 FIRST_RUN = (
     "First run on this gold, before any rule was changed on it (commit after a406061): accuracy "
     "0.856; F1 basis 0.88, implements 0.67, repeals 0.89, cites 0.82."

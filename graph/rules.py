@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from policykg.graph import schema
 from policykg.graph.base import WriteResult
 from policykg.ingest.ids import stub_policy_id
-from policykg.ingest.model import Citation, Clause, Policy
+from policykg.ingest.model import CITATION_STRENGTH, Citation, Clause, Policy
 
 SHORTEST_CITED_TAIL = 8
 """A cited title leaving out the issuer names a policy only when it is this long or longer."""
@@ -168,7 +168,7 @@ def resolve_citations(
         if target not in targets:
             targets.append(target)
         kept = evidence.get(target)
-        if kept is None or _KIND_STRENGTH[citation.kind] > _KIND_STRENGTH[kept[0]]:
+        if kept is None or CITATION_STRENGTH[citation.kind] > CITATION_STRENGTH[kept[0]]:
             evidence[target] = (citation.kind, citation.sentence)
     return CitationTargets(
         tuple(targets),
@@ -176,10 +176,6 @@ def resolve_citations(
         tuple(evidence[t][0] for t in targets),
         tuple(evidence[t][1] for t in targets),
     )
-
-
-_KIND_STRENGTH = {"repeals": 4, "amends": 3, "implements": 2, "basis": 1, "cites": 0}
-"""Two citations naming one document (its title, then its 文号): the strongest kind is kept."""
 
 
 # -- adopting stubs ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from policykg.ingest.model import Citation
+from policykg.ingest.model import CITATION_STRENGTH, Citation
 from policykg.ingest.structure import find_doc_numbers, normalise_doc_number
 
 _TITLED = re.compile(
@@ -87,9 +87,6 @@ def find_citations(text: str, own_title: str | None, own_doc_number: str | None)
 
 # -- kinds --------------------------------------------------------------------------------------
 
-_STRENGTH = {"repeals": 4, "amends": 3, "implements": 2, "basis": 1, "cites": 0}
-"""A document mentioned twice keeps the strongest thing done to it (a repeal in the last
-article outweighs a mention in the preamble)."""
 _SENTENCE_BREAK = re.compile(r"[。；;！？!?\n]")
 _CLAUSE_BREAK = re.compile(r"[，,：:。；;！？!?\n]")
 _CITED = r"(?:《[^《》]*》|[\u4e00-\u9fff]{1,8}〔\d{4}〕\d+号)(?:\s*[（(][^（）()]{0,40}[)）])?"
@@ -152,7 +149,7 @@ def _strengthen(
             number is not None and citation.doc_number == number
         )
         if same:
-            if _STRENGTH[kind] > _STRENGTH[citation.kind]:
+            if CITATION_STRENGTH[kind] > CITATION_STRENGTH[citation.kind]:
                 found[i] = dataclasses.replace(citation, kind=kind, sentence=sentence)
             return
 

@@ -110,6 +110,9 @@ CITATION_KINDS = ("basis", "implements", "amends", "repeals", "cites")
 carries it out (为贯彻落实《X》), changes it (修改《X》), ends it (《X》同时废止), or only
 mentions it. ``replaces`` (a newer version of the same title from the same issuer) is a relation
 between stored documents, not read from a sentence."""
+CITATION_STRENGTH = {"repeals": 4, "amends": 3, "implements": 2, "basis": 1, "cites": 0}
+"""One document cited twice (in the preamble, then in the last article; by title, then by 文号)
+keeps the strongest kind: a repeal outweighs a mention."""
 
 
 class RoleSource(StrEnum):

@@ -202,7 +202,21 @@ def test_citations_point_at_stored_policies_or_stubs_in_citation_order() -> None
     assert resolved == CitationTargets(
         targets=(stub, "p-provincial", "p-rules"),
         stubs=(Stub(stub, "测试县招商引资办法", None),),
+        kinds=("cites", "cites", "cites"),
+        sentences=(None, None, None),
     )
+
+
+def test_a_target_named_twice_keeps_the_strongest_kind_and_its_sentence() -> None:
+    citations = [
+        Citation(FULL_TITLE, None, kind="basis", sentence="根据《…》，制定本办法。"),
+        Citation(None, NUMBER, kind="repeals", sentence="冀字〔2019〕8号同时废止。"),
+        Citation("测试县招商引资办法", None, kind="implements", sentence="为贯彻落实《…》"),
+    ]
+    resolved = resolve_citations("p-county", citations, [PROVINCIAL, RULES])
+    assert resolved.targets[0] == "p-provincial"
+    assert resolved.kinds == ("repeals", "implements")
+    assert resolved.sentences == ("冀字〔2019〕8号同时废止。", "为贯彻落实《…》")
 
 
 def test_each_stub_is_listed_once_with_the_first_citation_naming_it() -> None:
@@ -220,6 +234,8 @@ def test_each_stub_is_listed_once_with_the_first_citation_naming_it() -> None:
             Stub(by_number, "河北省招商引资条例", "冀政发〔2018〕1号"),
             Stub(by_title, "河北省招商引资条例", None),
         ),
+        kinds=("cites", "cites"),
+        sentences=(None, None),
     )
 
 
@@ -233,7 +249,7 @@ def test_a_policy_never_cites_itself() -> None:
 def test_two_citations_of_one_stored_policy_give_one_target() -> None:
     citations = [Citation(FULL_TITLE, None), Citation(None, NUMBER)]
     assert resolve_citations("p-county", citations, [PROVINCIAL]) == CitationTargets(
-        ("p-provincial",), ()
+        ("p-provincial",), (), ("cites",), (None,)
     )
 
 

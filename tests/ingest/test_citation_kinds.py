@@ -13,7 +13,7 @@ from policykg.ingest.parser import parse_document
 from policykg.ingest.readers import RawDocument
 from policykg.ingest.serialize import policy_from_dict, policy_to_dict
 
-GOLD = Path(__file__).parents[1] / "fixtures" / "gold" / "citation_kinds.json"
+GOLD = Path(__file__).parents[1] / "fixtures" / "lifecycle" / "citation_kinds.json"
 
 
 @pytest.mark.parametrize(
