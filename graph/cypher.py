@@ -506,8 +506,7 @@ UNWIND $element_ids AS element_id
 MATCH (a) WHERE elementId(a) = element_id
 MATCH (a)-[r]->(b)
 WHERE elementId(b) IN $element_ids
-RETURN elementId(a) AS source, elementId(b) AS target, type(r) AS type, r.kind AS kind,
-       r.sentence AS sentence
+RETURN elementId(a) AS source, elementId(b) AS target, type(r) AS type
 """
 
 JURISDICTION_COUNTS = f"""

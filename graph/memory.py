@@ -45,6 +45,7 @@ from policykg.graph.base import (
 )
 from policykg.graph.rules import CitablePolicy, CitingPolicy, PolicyVersion
 from policykg.graph.views import (
+    citation_attributes,
     clause_properties,
     clause_sort_key,
     collaboration_pairs,
@@ -925,8 +926,7 @@ class MemoryGraphStore:
             display = display_name(data["label"], data["props"])
             out.add_node(node, **{**data["props"], "label": data["label"], "display": display})
         for source, target, data in self._graph.edges(data=True):
-            cited = {k: data[k] for k in ("kind", "sentence") if data.get(k) is not None}  # CITES
-            out.add_edge(source, target, type=data["type"], **cited)
+            out.add_edge(source, target, type=data["type"], **citation_attributes(data))
         return out
 
     def close(self) -> None:

@@ -193,6 +193,12 @@ def display_name(label: str, props: Mapping[str, Any]) -> str:
     return str(props["name"])
 
 
+def citation_attributes(edge: Mapping[str, Any]) -> dict[str, Any]:
+    """What a CITES relationship adds to an exported edge: its ``kind`` and ``sentence`` (absent
+    on other relationships and on citations stored before kinds were read)."""
+    return {key: edge[key] for key in ("kind", "sentence") if edge.get(key) is not None}
+
+
 def graph_node(node_id: str, label: str, props: Mapping[str, Any]) -> GraphNode:
     """A view node; clause text is left out of views (fetch the clause for it)."""
     shown = {k: v for k, v in props.items() if k not in ("text", "title_key")}

@@ -36,6 +36,7 @@ from policykg.graph.neo4j.records import (
 )
 from policykg.graph.views import (
     JURISDICTION_PREFIX,
+    citation_attributes,
     clause_sort_key,
     collaboration_pairs,
     display_name,
@@ -289,6 +290,10 @@ def export(tx: Tx) -> nx.MultiDiGraph:
         graph.add_node(node, **{**props, "label": label, "display": display_name(label, props)})
     for row in tx.rows(cypher.EXPORT_EDGES, types=list(schema.RELATIONSHIP_TYPES)):
         if row["source"] in ids and row["target"] in ids:
-            cited = {k: row[k] for k in ("kind", "sentence") if row[k] is not None}  # CITES
-            graph.add_edge(ids[row["source"]], ids[row["target"]], type=row["type"], **cited)
+            graph.add_edge(
+                ids[row["source"]],
+                ids[row["target"]],
+                type=row["type"],
+                **citation_attributes(row.data()),
+            )
     return graph

@@ -98,7 +98,7 @@ class Neo4jStore:
         results: list[WriteResult] = []
         for start in range(0, len(policies), self._batch_size):
             batch = policies[start : start + self._batch_size]
-            results.extend(self._db.write(writes.write_batch, batch, clause_extra or {}))
+            results.extend(self._db.write(writes.write_batch, batch, clause_extra))
         written = sum(not r.unchanged for r in results)
         logger.info("wrote %d of %d policies to Neo4j", written, len(results))
         return results

@@ -43,7 +43,7 @@ def write_batch(
     """Write ``policies`` in order; see :meth:`graph.base.GraphStore.write_policies`.
     ``clause_extra``: more properties of clauses, by id (the clause index's vectors and tokens;
     a numpy array is stored as a vector property of 32-bit floats)."""
-    writer = _Writer(tx, clause_extra or {})
+    writer = _Writer(tx, clause_extra)
     results = [writer.write(policy) for policy in policies]
     if not all(r.unchanged for r in results):
         bump_version(tx)
@@ -121,14 +121,15 @@ class _Writer:
         vectors: dict[str, list[dict[str, Any]]] = {}
         for clause in policy.clauses:
             parent_label = schema.SECTION if clause.section_id else schema.POLICY
-            extra = dict(self._clause_extra.get(clause.id, {}))
-            for key, value in list(extra.items()):
+            props = clause_properties(clause)
+            for key, value in self._clause_extra.get(clause.id, {}).items():
                 if isinstance(value, np.ndarray):  # a vector: 32-bit floats, set after the node
                     vectors.setdefault(key, []).append({"id": clause.id, "vector": value.tolist()})
-                    del extra[key]
+                else:
+                    props[key] = value
             by_parent[parent_label].append(
                 {
-                    "props": {**clause_properties(clause), **extra},
+                    "props": props,
                     "parent": clause.section_id or policy.id,
                     "order": clause.order,
                 }
