@@ -73,6 +73,18 @@ def embedding_description(settings: Settings) -> str:
     return f"{settings.embed_model} on {backend}"
 
 
+def _model_options(settings: Settings) -> dict[str, object]:
+    """``load_embedder`` options of the settings' model (none for the USE and hashing models)."""
+    if settings.embed_model.startswith(("use:", "hashing:")):
+        return {}
+    return {
+        "device": settings.embed_device,
+        "batch_size": settings.embed_batch_size,
+        "backend": backend_for(settings).backend,
+        "max_seq_length": settings.embed_max_tokens,
+    }
+
+
 def embedder_for(
     settings: Settings,
     progress: Callable[[str], None] | None = None,
@@ -86,17 +98,10 @@ def embedder_for(
         progress: Shown lines while the default model is built (once per user).
         batch_queries: Embed questions asked at the same moment in one forward pass (a server).
     """
-    options: dict[str, object] = {}
-    if not settings.embed_model.startswith(("use:", "hashing:")):
-        options = {
-            "device": settings.embed_device,
-            "batch_size": settings.embed_batch_size,
-            "backend": backend_for(settings).backend,
-            "max_seq_length": settings.embed_max_tokens,
-        }
-        if batch_queries:  # a server: see Settings.embed_server_threads
-            options["threads"] = settings.embed_server_threads or None
-            options["spin"] = False
+    options = _model_options(settings)
+    if options and batch_queries:  # a server: see Settings.embed_server_threads
+        options["threads"] = settings.embed_server_threads or None
+        options["spin"] = False
     embedder = load_embedder(
         settings.embed_model,
         settings.cache_dir,
@@ -126,15 +131,9 @@ def ray_embedder_for(
             reproduce.
         address: The cluster, overriding ``POLICYKG_RAY_ADDRESS``.
     """
-    options: dict[str, object] = {}
-    if not settings.embed_model.startswith(("use:", "hashing:")):
-        options = {
-            "device": "cpu",
-            "batch_size": settings.embed_batch_size,
-            "backend": backend_for(settings).backend,
-            "max_seq_length": settings.embed_max_tokens,
-            "threads": settings.ray_worker_cpus,
-        }
+    options = _model_options(settings)
+    if options:  # each actor runs on the CPUs it reserves
+        options |= {"device": "cpu", "threads": settings.ray_worker_cpus}
     recipe = ModelRecipe(
         spec=settings.embed_model,
         cache_dir=str(settings.cache_dir),
