@@ -310,10 +310,8 @@ class Answerer:
         )  # fmt: skip
 
     def _cites(self, question: str, routed: Route) -> Answer:
-        policy = None
-        if routed.intent is Intent.CITED_BY:  # a document known only from citations may be meant
-            policy = self._stored_policy_named(question, routed) or self._stub_named(routed)
-        policy = policy or self._policy_named(question, routed)
+        # Who cites a document may ask about one known only from citations (a stub).
+        policy = self._policy_named(question, routed, stubs=routed.intent is Intent.CITED_BY)
         if policy is None:
             return self._not_found(question, routed, what="policy")
         graph = self.workspace.graph
@@ -325,14 +323,19 @@ class Answerer:
             language=routed.language, jurisdictions=(policy.jurisdiction or "",), found=True,
         )  # fmt: skip
 
-    def _stored_policy_named(self, question: str, routed: Route) -> PolicySummary | None:
-        """The stored policy the question names exactly: by 文号, 《title》 or a title in it."""
-        summaries = self.workspace.graph.policies(0, 10**9).items
+    @staticmethod
+    def _exactly_named(
+        question: str,
+        routed: Route,
+        summaries: Sequence[PolicySummary],
+        keys: dict[str, PolicySummary],
+    ) -> PolicySummary | None:
+        """The stored policy the question names exactly (``keys``: ``summaries`` by title key):
+        by 文号, 《title》 or a whole title inside it."""
         for number in routed.doc_numbers:
             for summary in summaries:
                 if summary.doc_number == number:
                     return summary
-        keys = {title_key(s.title): s for s in summaries}
         for title in routed.titles:
             if title_key(title) in keys:
                 return keys[title_key(title)]
@@ -351,12 +354,18 @@ class Answerer:
                 return next((s for s in graph.citations(citing[0].id) if s.id == stub_id), None)
         return None
 
-    def _policy_named(self, question: str, routed: Route) -> PolicySummary | None:
-        exact = self._stored_policy_named(question, routed)
-        if exact is not None:
-            return exact
+    def _policy_named(
+        self, question: str, routed: Route, *, stubs: bool = False
+    ) -> PolicySummary | None:
+        """The policy a question names: exactly (stored, then a stub when ``stubs``), else the
+        closest title, else the policy of the closest clauses."""
         summaries = self.workspace.graph.policies(0, 10**9).items
         keys = {title_key(s.title): s for s in summaries}
+        exact = self._exactly_named(question, routed, summaries, keys) or (
+            self._stub_named(routed) if stubs else None
+        )
+        if exact is not None:
+            return exact
         question_key = title_key(question)
         if not keys:
             return None
