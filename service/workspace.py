@@ -25,7 +25,14 @@ from policykg.graph.memory import MemoryGraphStore
 from policykg.ingest.errors import IngestError, NotFoundError, StoreCorruptError, StoreError
 from policykg.ingest.model import Policy, Role, RoleSource
 from policykg.ingest.parser import KnownUnits
-from policykg.ingest.pipeline import Limits, ParseResult, parse_paths, parse_upload, scan_documents
+from policykg.ingest.pipeline import (
+    FoundDocuments,
+    Limits,
+    ParseResult,
+    parse_paths,
+    parse_upload,
+    scan_documents,
+)
 from policykg.ingest.report import DocumentReport, document_report
 from policykg.ingest.serialize import policy_to_dict
 from policykg.ingest.storage import atomic_write_json, fault_point, writable_dir
@@ -345,14 +352,7 @@ class Workspace:
         batch: list[tuple[Policy, Path | None]] = []
         with self._log.writer():
             self._begin_write()
-            known = self.known_units()
-            for result in parse_paths(
-                found.files,
-                jurisdiction=jurisdiction,
-                known_units=known,
-                limits=self.limits,
-                roots=found.roots,
-            ):
+            for result in self._parse(found, jurisdiction):
                 if on_file is not None:
                     on_file(result)
                 if result.policy is None:
@@ -394,6 +394,16 @@ class Workspace:
             self._write([(policy, None)], report, progress=False)
         return policy, report
 
+    def _parse(self, found: FoundDocuments, jurisdiction: str | None) -> Iterator[ParseResult]:
+        """Parse the files found, with the store's units for typo repair and its limits."""
+        return parse_paths(
+            found.files,
+            jurisdiction=jurisdiction,
+            known_units=self.known_units(),
+            limits=self.limits,
+            roots=found.roots,
+        )
+
     def passages_to_embed(
         self, paths: Iterable[Path], *, jurisdiction: str | None = None
     ) -> Iterator[str]:
@@ -403,14 +413,7 @@ class Workspace:
         cannot be read is skipped here and reported by the ingest itself. Used to embed a large
         batch elsewhere first (``policykg ingest --ray``), into the cache the ingest then reads.
         """
-        found = scan_documents(paths)
-        for result in parse_paths(
-            found.files,
-            jurisdiction=jurisdiction,
-            known_units=self.known_units(),
-            limits=self.limits,
-            roots=found.roots,
-        ):
+        for result in self._parse(scan_documents(paths), jurisdiction):
             policy = result.policy
             if policy is None or self.graph.get_policy(policy.id) is not None:
                 continue
