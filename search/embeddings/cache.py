@@ -88,25 +88,42 @@ class EmbeddingCache:
     def get(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         """Cached vectors for ``hashes`` (missing ones are absent from the result)."""
         found: dict[str, np.ndarray] = {}
+        for start in range(0, len(hashes), 500):
+            rows = self._rows(model, hashes[start : start + 500])
+            if rows is None:
+                return {}
+            for key, blob in rows:
+                vector = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+                if np.isfinite(vector).all():  # a damaged row is simply not cached
+                    found[key] = vector
+        return found
+
+    def missing(self, model: str, hashes: Sequence[str]) -> list[str]:
+        """Those of ``hashes`` with no usable cached vector, in order (without holding the
+        vectors: a batch embedder asks this of a million passages)."""
+        cached: set[str] = set()
+        for start in range(0, len(hashes), 500):
+            rows = self._rows(model, hashes[start : start + 500])
+            if rows is None:
+                return list(hashes)
+            cached.update(key for key, blob in rows if _finite(blob))
+        return [h for h in hashes if h not in cached]
+
+    def _rows(self, model: str, hashes: Sequence[str]) -> list[tuple[str, bytes]] | None:
+        """(hash, vector blob) of those of ``hashes`` (500 at most) that are cached; None when
+        the cache cannot be read."""
         db = self._connection()
         if db is None:
-            return found
+            return None
+        marks = ",".join("?" * len(hashes))
         try:
-            for start in range(0, len(hashes), 500):
-                chunk = list(hashes[start : start + 500])
-                marks = ",".join("?" * len(chunk))
-                rows = db.execute(
-                    f"SELECT hash, vector FROM vectors WHERE model = ? AND hash IN ({marks})",
-                    [model, *chunk],
-                )
-                for key, blob in rows:
-                    vector = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
-                    if np.isfinite(vector).all():  # a damaged row is simply not cached
-                        found[key] = vector
+            return db.execute(
+                f"SELECT hash, vector FROM vectors WHERE model = ? AND hash IN ({marks})",
+                [model, *hashes],
+            ).fetchall()
         except sqlite3.DatabaseError as e:
             self._damaged(e)
-            return {}
-        return found
+            return None
 
     def models(self) -> list[str]:
         """The model names the cache holds vectors of (empty when it cannot be read)."""
@@ -229,3 +246,8 @@ class CachedEmbedder:
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         """Query vectors are not cached (questions rarely repeat exactly)."""
         return self.inner.embed_queries(texts)
+
+
+def _finite(blob: bytes) -> bool:
+    """Whether a stored float16 vector holds only finite numbers (a damaged row does not)."""
+    return bool(np.isfinite(np.frombuffer(blob, dtype=np.float16)).all())

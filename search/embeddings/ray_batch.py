@@ -147,8 +147,7 @@ class RayBatchEmbedder:
             StoreError: The cache cannot be written.
         """
         by_hash = {text_hash(t): t for t in texts}
-        cached = cache.get(self.recipe.name, sorted(by_hash))
-        missing = [(h, t) for h, t in sorted(by_hash.items()) if h not in cached]
+        missing = [(h, by_hash[h]) for h in cache.missing(self.recipe.name, sorted(by_hash))]
         run = RayRun(passages=len(by_hash), cached=len(by_hash) - len(missing))
         if not missing:
             return run

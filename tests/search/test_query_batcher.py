@@ -103,3 +103,16 @@ def test_unit_questions_never_reach_the_model_and_retrieval_questions_do(tmp_pat
     service.ask("高新区的用地指标怎么保障?")
     assert inner.calls == [1]
     service.close()
+
+
+def test_the_cache_says_which_passages_it_lacks_without_loading_them(tmp_path: Path) -> None:
+    """``EmbeddingCache.missing`` (the Ray path) agrees with ``get``: an absent or damaged
+    (non-finite) row is missing, every other cached one is not."""
+    cache = EmbeddingCache(tmp_path / "e.sqlite")
+    vectors = np.eye(3, 4, dtype=np.float32)
+    vectors[2, 0] = np.inf  # a damaged vector
+    cache.put("m", ["a", "b", "c"], vectors)
+    asked = ["d", "c", "b", "a", *(f"x{i}" for i in range(600))]  # more than one query's worth
+    assert cache.missing("m", asked) == ["d", "c", *asked[4:]]
+    assert sorted(cache.get("m", asked)) == ["a", "b"]
+    assert cache.missing("other", ["a"]) == ["a"]
