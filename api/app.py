@@ -8,6 +8,7 @@ of replicas can serve one store.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import logging
 import secrets
 from collections.abc import AsyncIterator, MutableMapping
@@ -330,6 +331,16 @@ Jurisdiction = Annotated[
 ]
 
 
+InForceOn = Annotated[
+    schemas.IsoDate | None, Query(description="Only policies in force on this day (YYYY-MM-DD)")
+]
+Day = Annotated[schemas.IsoDate | None, Query(description="The day, YYYY-MM-DD; default today")]
+
+
+def _day(day: datetime.date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
 def _add_routes(app: FastAPI, settings: Settings) -> None:
     @app.get("/healthz", response_model=schemas.Health, tags=["service"])
     def healthz(s: ServicesDep) -> schemas.Health:
@@ -353,13 +364,19 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
         complete set of the unit's clauses with roles; who-leads, citation and ranking questions
         are answered from the graph; anything else by hybrid retrieval.
         """
-        return s.service.ask(body.question, body.jurisdiction)
+        return s.service.ask(body.question, body.jurisdiction, _day(body.in_force_on))
 
     @app.get("/search", response_model=schemas.SearchResponse, tags=["answers"])
     def search(
         s: ServicesDep,
         q: Annotated[
-            str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="Question or keywords")
+            str,
+            Query(
+                min_length=1,
+                max_length=MAX_QUERY_CHARS,
+                pattern=r"\S",  # blank (spaces, control separators) is no query
+                description="Question or keywords",
+            ),
         ],
         k: Annotated[int, Query(ge=1, le=100)] = 10,
         mode: Literal["hybrid", "bm25", "dense"] = "hybrid",
@@ -371,6 +388,7 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
             Literal["annotation", "table", "section", "prose", "regulation"] | None,
             Query(description="Only roles read from this form (annotated roles only, say)"),
         ] = None,
+        in_force_on: InForceOn = None,
     ) -> schemas.SearchResponse:
         """Hybrid (BM25 + embeddings, fused) clause search with filters."""
         units = [unit] if unit else []
@@ -383,7 +401,58 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
             role=role,
             jurisdiction=jurisdiction,
             role_source=role_source,
+            in_force_on=_day(in_force_on),
         )
+
+    @app.get("/validity", response_model=schemas.ValidityPage, tags=["lifecycle"])
+    def validity(
+        s: ServicesDep,
+        on: Day = None,
+        status: Annotated[
+            Literal["in_force", "amended", "replaced", "repealed", "expired", "not_yet", "all"],
+            Query(description="in_force includes amended documents"),
+        ] = "in_force",
+        jurisdiction: Jurisdiction = None,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    ) -> schemas.ValidityPage:
+        """Stored documents with a status on a day (what is in force, repealed, expired …), read
+        from the documents themselves, with the count of each status."""
+        return s.service.validity(
+            _day(on), status, jurisdiction=jurisdiction, offset=offset, limit=limit
+        )
+
+    @app.get(
+        "/validity/{document:path}", response_model=schemas.PolicyLifecycleOut, tags=["lifecycle"]
+    )
+    def lifecycle(
+        document: str,
+        s: ServicesDep,
+        on: Day = None,
+    ) -> schemas.PolicyLifecycleOut:
+        """A document's (id, 文号 or title) status on a day, its own dates with the sentences they
+        were read from, and what later documents did to it."""
+        return s.service.lifecycle(document, _day(on))
+
+    @app.get(
+        "/transmission/{document:path}", response_model=schemas.TransmissionOut, tags=["lifecycle"]
+    )
+    def transmission(document: str, s: ServicesDep) -> schemas.TransmissionOut:
+        """Every stored document that implements or cites a document (id, 文号 or title), with
+        jurisdiction, level and days after it, in date order."""
+        return s.service.transmission(document)
+
+    @app.get("/alignment/{document:path}", response_model=schemas.AlignmentOut, tags=["lifecycle"])
+    def alignment(
+        document: str,
+        s: ServicesDep,
+        parent: Annotated[
+            str | None, Query(max_length=300, description="The parent document")
+        ] = None,
+    ) -> schemas.AlignmentOut:
+        """A document aligned clause by clause with the one it implements: each clause copied,
+        adapted or added; each parent clause taken up or not."""
+        return s.service.alignment(document, parent)
 
     @app.get("/units", response_model=schemas.UnitPage, tags=["graph"])
     def units(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import os
 import sys
@@ -19,6 +21,7 @@ from policykg.api.settings import Settings
 from policykg.ingest.errors import InvalidRequestError, PolicyKGError
 from policykg.ingest.pipeline import ParseResult, scan_documents
 from policykg.ingest.storage import atomic_write_bytes
+from policykg.ingest.validity import STATUS_LABELS
 from policykg.service import contract
 from policykg.service.core import PolicyService
 from policykg.service.workspace import IngestReport
@@ -74,6 +77,14 @@ DataDirOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+InForceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--in-force-on",
+        help="Only policies in force on this day (YYYY-MM-DD); clauses of policies not in force "
+        "(that day, else today) are marked either way.",
+    ),
+]
 _state: dict[str, Path | None] = {}
 
 
@@ -376,10 +387,32 @@ def units(
 def analyze(
     jurisdiction: JurisdictionOption = None,
     top: Annotated[int, typer.Option(help="Rows per ranking.")] = 15,
+    transmission: Annotated[
+        str | None,
+        typer.Option(
+            "--transmission",
+            help="Instead: every document that implements or cites this one (文号, title or id), "
+            "with jurisdiction, level and days after, as CSV.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the CSV here (default: stdout).")
+    ] = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Workload ranking, centrality in the collaboration network, and communities of units."""
+    """Workload ranking, centrality in the collaboration network, and communities of units.
+
+    With --transmission 文号: how a document travelled down the hierarchy (policy-diffusion
+    data: one row per implementing or citing document).
+    """
+    if transmission is not None:
+        found = _open(settings_for(data_dir)).transmission(transmission)
+        if as_json:
+            _print_json(found)
+        else:
+            _write_csv(transmission_rows(found), output)
+        return
     analysis = _open(settings_for(data_dir)).analyze(jurisdiction, top)
     if as_json:
         _print_json(analysis)
@@ -402,6 +435,125 @@ def analyze(
     out.print(table)
     for i, group in enumerate(analysis.communities[:10], start=1):
         out.print(f"community {i} ({len(group.units)} units): " + "、".join(group.units[:12]))
+
+
+def transmission_rows(found: contract.TransmissionOut) -> list[list[str]]:
+    """The transmission table as CSV rows, header first."""
+    rows = [
+        [
+            "cited_id", "cited_title", "cited_doc_number", "cited_date", "policy_id", "title",
+            "doc_number", "jurisdiction", "level", "kind", "date", "days_after", "sentence",
+        ]
+    ]  # fmt: skip
+    cited = found.policy
+    for row in found.rows:
+        rows.append(
+            [
+                cited.policy_id, cited.title, cited.doc_number or "", found.date or "",
+                row.policy.policy_id, row.policy.title, row.policy.doc_number or "",
+                row.policy.jurisdiction or "", row.level, row.kind, row.date or "",
+                "" if row.days_after is None else str(row.days_after), row.sentence or "",
+            ]
+        )  # fmt: skip
+    return rows
+
+
+def _write_csv(rows: list[list[str]], output: Path | None) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    if output is None:
+        sys.stdout.write(buffer.getvalue())
+        return
+    atomic_write_bytes(output, buffer.getvalue().encode("utf-8-sig"))  # Excel reads the BOM
+    err.print(f"wrote {len(rows) - 1} rows to {output}")
+
+
+@app.command()
+def validity(
+    document: Annotated[
+        str | None,
+        typer.Argument(help="A document (文号, title or id); without one, list the documents."),
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", help="The day (YYYY-MM-DD); default today.")
+    ] = None,
+    status: Annotated[
+        str,
+        typer.Option(
+            help="Listing: in_force (with amended), amended, replaced, repealed, expired, not_yet "
+            "or all."
+        ),
+    ] = "in_force",
+    jurisdiction: JurisdictionOption = None,
+    limit: Annotated[int, typer.Option(help="How many to list.")] = 50,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Whether a document is in force on a day, and why; or which documents are.
+
+    Read from the documents themselves: each one's 自…起施行 / 有效期 sentences, the documents
+    that later repeal or amend it, and newer stored versions of the same title.
+    """
+    service = _open(settings_for(data_dir))
+    if document is not None:
+        found = service.lifecycle(document, on)
+        if as_json:
+            _print_json(found)
+            return
+        ref = found.policy
+        out.print(
+            f"[bold]《{ref.title}》[/] {ref.doc_number or ''} — {found.on}: {found.status_label}"
+        )
+        out.print(f"  effective: {found.effective or '—'}; expires: {found.expires or '—'}")
+        if found.evidence:
+            out.print(f"  [dim]“{found.evidence}”[/]")
+        for event in found.events:
+            said = f" “{event.sentence}”" if event.sentence else ""
+            out.print(f"  {event.day or '?'} {event.status} by 《{event.by.title}》{said}")
+        return
+    page = service.validity(on, status, jurisdiction=jurisdiction, limit=limit)
+    if as_json:
+        _print_json(page)
+        return
+    tally = ", ".join(f"{STATUS_LABELS[s]} {n}" for s, n in page.counts.items())
+    table = Table("title", "文号", "jurisdiction", "effective", "expires", "status",
+                  title=f"{page.total} documents ({status}) on {page.on}", caption=tally)  # fmt: skip
+    for p in page.items:
+        table.add_row(
+            p.title, p.doc_number or "", p.jurisdiction or "", p.effective or "",
+            p.expires or "", STATUS_LABELS.get(p.status or "", p.status or ""),
+        )  # fmt: skip
+    out.print(table)
+
+
+@app.command()
+def align(
+    document: Annotated[str, typer.Argument(help="The implementing document (文号, title or id).")],
+    parent: Annotated[
+        str | None,
+        typer.Option(help="The document it implements (default: the one its text names)."),
+    ] = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Align a document clause by clause with the one it implements: copied, adapted, added."""
+    found = _open(settings_for(data_dir)).alignment(document, parent)
+    if as_json:
+        _print_json(found)
+        return
+    out.print(
+        f"《{found.local.title}》 ← 《{found.parent.title}》: "
+        + ", ".join(f"{k} {v}" for k, v in found.counts.items())
+        + f"; parent clauses taken up {found.covered}/{len(found.parent_clauses)}"
+    )
+    table = Table("clause", "label", "parent clause", "similarity", "overlap")
+    for a in found.clauses:
+        table.add_row(
+            f"{a.marker}{a.title[:30]}", a.label,
+            f"{a.parent_marker}{(a.parent_title or '')[:30]}" if a.parent_marker else "—",
+            f"{a.similarity:.3f}", f"{a.overlap:.3f}",
+        )  # fmt: skip
+    out.print(table)
 
 
 @app.command()
@@ -532,6 +684,7 @@ def ask(
     jurisdiction: Annotated[
         str | None, typer.Option("--jurisdiction", "-j", help="Answer only for this jurisdiction.")
     ] = None,
+    in_force_on: InForceOption = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -541,7 +694,7 @@ def ask(
     the unit; who-leads, citation and ranking questions are answered from the graph; anything else
     by hybrid retrieval.
     """
-    answer = _open(settings_for(data_dir)).ask(question, jurisdiction)
+    answer = _open(settings_for(data_dir)).ask(question, jurisdiction, in_force_on)
     if as_json:
         _print_json(answer)
         return
@@ -551,8 +704,9 @@ def ask(
         for clause in answer.clauses:
             role = f"[{clause.role}] " if clause.role else ""
             due = f"; 时限: {clause.deadline}" if clause.deadline else ""
+            status = f"[{STATUS_LABELS[clause.policy_status]}] " if clause.policy_status else ""
             out.print(
-                f"[dim]{role}{clause.jurisdiction} {clause.citation}{clause.title} "
+                f"[dim]{role}{status}{clause.jurisdiction} {clause.citation}{clause.title} "
                 f"— 牵头: {'、'.join(clause.lead_units) or '—'}; 责任: {'、'.join(clause.responsible_units) or '—'}{due}[/]"
             )
 
@@ -625,6 +779,7 @@ def search(
         ),
     ] = None,
     jurisdiction: JurisdictionOption = None,
+    in_force_on: InForceOption = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -646,6 +801,7 @@ def search(
         role=role,  # type: ignore[arg-type]  # checked above
         jurisdiction=jurisdiction,
         role_source=role_source,  # type: ignore[arg-type]  # checked above
+        in_force_on=in_force_on,
     )
     if as_json:
         _print_json(found)
@@ -653,8 +809,9 @@ def search(
     if not found.hits:
         out.print("No clause found.")
     for rank, hit in enumerate(found.hits, start=1):
+        status = f"[{STATUS_LABELS[hit.policy_status]}] " if hit.policy_status else ""
         out.print(
-            f"[bold]{rank}. {hit.policy_title} {hit.marker}{hit.title}[/]  [dim]({hit.jurisdiction}; score {hit.score:.4f}, bm25 #{hit.bm25_rank or '-'}, dense #{hit.dense_rank or '-'})[/]"
+            f"[bold]{rank}. {status}{hit.policy_title} {hit.marker}{hit.title}[/]  [dim]({hit.jurisdiction}; score {hit.score:.4f}, bm25 #{hit.bm25_rank or '-'}, dense #{hit.dense_rank or '-'})[/]"
         )
         if hit.lead_units or hit.responsible_units:
             out.print(

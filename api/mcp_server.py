@@ -103,6 +103,15 @@ UnitName = Annotated[
 ]
 
 
+InForceOn = Annotated[
+    str | None,
+    Field(
+        description="Only policies in force on this day (YYYY-MM-DD); clauses of policies not in "
+        "force carry policy_status either way"
+    ),
+]
+
+
 class PolicyKGTools:
     """The tools, over one service (each method is one MCP tool: parse, call, return).
 
@@ -114,7 +123,10 @@ class PolicyKGTools:
         self.service = service
 
     def ask(
-        self, question: Question, jurisdiction: JurisdictionFilter = None
+        self,
+        question: Question,
+        jurisdiction: JurisdictionFilter = None,
+        in_force_on: InForceOn = None,
     ) -> contract.AskResponse:
         """Answer a question about the stored policy documents, citing policy and clause.
 
@@ -130,9 +142,12 @@ class PolicyKGTools:
         title, number, marker, title, role, lead and responsible units, full text), `policies`,
         `units`, `jurisdictions`, `intent`, and `found` (false when nothing in the store answers;
         `candidates` then lists near unit names, or the units an ambiguous name may mean).
-        Quote the citations given; do not invent clause numbers.
+        Quote the citations given; do not invent clause numbers. Lifecycle questions work too:
+        哪些文件现行有效? / 《X》2022年还有效吗? / Which documents did 国发〔2019〕11号 repeal? /
+        哪些地方落实了国发〔2019〕11号，用了多久? / X落实了上位文件的哪些条款，新增了哪些? A clause whose
+        policy is not in force carries `policy_status` (repealed, expired, replaced, not_yet).
         """
-        return self.service.ask(question, jurisdiction)
+        return self.service.ask(question, jurisdiction, in_force_on)
 
     def search(
         self,
@@ -164,6 +179,7 @@ class PolicyKGTools:
             str | None, Field(description="Only clauses of this policy (id from get_policy)")
         ] = None,
         role_source: RoleSourceFilter = None,
+        in_force_on: InForceOn = None,
     ) -> contract.SearchResponse:
         """Search policy clauses by keywords and meaning, best first, with optional filters.
 
@@ -182,6 +198,7 @@ class PolicyKGTools:
             role=role,
             jurisdiction=jurisdiction,
             role_source=role_source,
+            in_force_on=in_force_on,
         )
 
     def unit_duties(
@@ -196,6 +213,7 @@ class PolicyKGTools:
         ] = "all",
         jurisdiction: JurisdictionFilter = None,
         role_source: RoleSourceFilter = None,
+        in_force_on: InForceOn = None,
     ) -> contract.UnitDuties:
         """List every clause a government unit is assigned, by role; complete, not ranked.
 
@@ -204,7 +222,49 @@ class PolicyKGTools:
         Each clause carries the unit's role (lead or responsible), its citation
         (《policy title》（十五）), title, lead and responsible units and full text.
         """
-        return self.service.unit_duties(unit, role, jurisdiction, role_source)
+        return self.service.unit_duties(unit, role, jurisdiction, role_source, in_force_on)
+
+    def document_validity(
+        self,
+        document: Annotated[
+            str | None,
+            Field(description="A document's 文号, title or id; omit to list documents by status"),
+        ] = None,
+        on: Annotated[str | None, Field(description="The day, YYYY-MM-DD; default today")] = None,
+        status: Annotated[
+            Literal["in_force", "amended", "replaced", "repealed", "expired", "not_yet", "all"],
+            Field(description="For a listing: which status (in_force includes amended)"),
+        ] = "in_force",
+    ) -> contract.PolicyLifecycleOut | contract.ValidityPage:
+        """Whether a document is in force on a day (现行有效/已被修改/已废止/失效/尚未生效), and why.
+
+        Read from the documents themselves: the document's own 自…起施行 / 有效期 sentences
+        (returned as `evidence`), and `events` by later stored documents that repeal or amend it
+        or replace it with a newer version, each with the sentence that says so. Without a
+        document: the stored documents with `status` on the day, with counts per status.
+        """
+        if document is not None:
+            return self.service.lifecycle(document, on)
+        return self.service.validity(on, status)
+
+    def transmission(
+        self,
+        document: Annotated[str, Field(min_length=1, description="文号, title or id")],
+    ) -> contract.TransmissionOut:
+        """Which stored documents implement or cite a document, in which jurisdiction and at
+        which level, and how many days after it each was issued (policy diffusion)."""
+        return self.service.transmission(document)
+
+    def clause_alignment(
+        self,
+        document: Annotated[str, Field(min_length=1, description="The implementing document")],
+        parent: Annotated[
+            str | None, Field(description="The document it implements (default: from its text)")
+        ] = None,
+    ) -> contract.AlignmentOut:
+        """Align a local document clause by clause with the one it implements: each clause
+        copied, adapted or a local addition, and which parent clauses it takes up."""
+        return self.service.alignment(document, parent)
 
     def get_clause(
         self,
@@ -279,6 +339,9 @@ def build_mcp_server(service: PolicyService) -> MCPServer:
         (tools.get_policy, "Read a policy"),
         (tools.list_units, "List units"),
         (tools.list_jurisdictions, "List jurisdictions"),
+        (tools.document_validity, "Is a document in force"),
+        (tools.transmission, "Who implements a document"),
+        (tools.clause_alignment, "Align a document with its parent"),
     ]
     for tool, title in titled:
         server.add_tool(

@@ -47,6 +47,26 @@ class PolicySummary:
     source: str | None
     stub: bool
     clause_count: int
+    effective: str | None = None
+    expires: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CitationLink:
+    """One CITES relationship: a stored policy, what it cites and how.
+
+    Attributes:
+        source: Id of the citing (stored) policy.
+        target: The cited policy, stored or a stub.
+        kind: What the citing policy does with it (``basis``, ``implements``, ``amends``,
+            ``repeals``, ``cites``; see :data:`policykg.ingest.model.CITATION_KINDS`).
+        sentence: The sentence the kind was read from, or None.
+    """
+
+    source: str
+    target: PolicySummary
+    kind: str
+    sentence: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +264,10 @@ class GraphStore(Protocol):
 
     def cited_by(self, policy_id: str) -> list[PolicySummary]:
         """Stored policies that cite ``policy_id``, ordered by title and id."""
+        ...
+
+    def citation_links(self) -> list[CitationLink]:
+        """Every CITES relationship with its kind, by citing policy id, then citation order."""
         ...
 
     def workload(

@@ -97,7 +97,7 @@ _CLAUSE_COUNT = f"COUNT {{ (p)-[:{HAS_CLAUSE}]->() }} + COUNT {{ (p)-[:{HAS_SECT
 _POLICY_SUMMARY = (
     "p.id AS id, p.title AS title, p.doc_number AS doc_number, p.issuer AS issuer, "
     "p.date AS date, p.jurisdiction AS jurisdiction, p.source AS source, p.stub AS stub, "
-    f"{_CLAUSE_COUNT} AS clause_count"
+    f"{_CLAUSE_COUNT} AS clause_count, p.effective AS effective, p.expires AS expires"
 )
 
 _LEAD_COUNT = f"COUNT {{ (u)-[:{LEADS}]->() }}"
@@ -447,6 +447,14 @@ CITATIONS = f"""
 MATCH (:{POLICY} {{id: $id}})-[r:{CITES}]->(p:{POLICY})
 RETURN {_POLICY_SUMMARY}, r.order AS order
 ORDER BY order
+"""
+
+CITATION_LINKS = f"""
+MATCH (s:{POLICY})-[r:{CITES}]->(p:{POLICY})
+WHERE s.stub = false
+RETURN s.id AS source, {_POLICY_SUMMARY}, r.kind AS kind, r.sentence AS sentence,
+       r.order AS order
+ORDER BY source, order
 """
 
 CITED_BY = f"""

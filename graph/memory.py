@@ -31,6 +31,7 @@ import networkx as nx
 
 from policykg.graph import rules, schema
 from policykg.graph.base import (
+    CitationLink,
     ClauseRecord,
     CollaborationEdge,
     GraphEdge,
@@ -791,6 +792,23 @@ class MemoryGraphStore:
             if d["type"] == schema.CITES
         ]
         return sorted(summaries, key=lambda s: (s.title, s.id))
+
+    def citation_links(self) -> list[CitationLink]:
+        """Every CITES relationship with its kind, by citing policy id, then citation order."""
+        self._ensure_loaded()
+        links = []
+        for source in sorted(self._cites):
+            for target in self._cites[source]:
+                data = self._graph.edges[source, target]
+                links.append(
+                    CitationLink(
+                        source,
+                        self._policy_or_stub(target),
+                        data.get("kind") or "cites",
+                        data.get("sentence"),
+                    )
+                )
+        return links
 
     def _policy_or_stub(self, node_id: str) -> PolicySummary:
         if node_id in self._policies:

@@ -51,6 +51,8 @@ def policy_properties(policy: Policy) -> dict[str, Any]:
         "jurisdiction": policy.jurisdiction.name,
         "stub": False,
         "title_key": schema.title_key(policy.title),
+        "effective": policy.effective,
+        "expires": policy.expires,
     }
 
 
@@ -66,6 +68,8 @@ def stub_properties(stub_id: str, title: str | None, doc_number: str | None) -> 
         "jurisdiction": None,
         "stub": True,
         "title_key": schema.title_key(title),
+        "effective": None,
+        "expires": None,
     }
 
 
@@ -81,6 +85,8 @@ def policy_summary(policy: Policy) -> PolicySummary:
         source=policy.source,
         stub=False,
         clause_count=len(policy.clauses),
+        effective=policy.effective,
+        expires=policy.expires,
     )
 
 

@@ -242,6 +242,10 @@ class Policy:
         units: Every unit the policy names (in roles or mentions), canonical, with aliases.
         preamble: Text before the first section (purpose, legal basis); not a clause.
         metadata: Extra front-matter fields as given (层级, 类型, 官方链接 …).
+        effective: The day the document says it takes effect (自…起施行; 自印发之日起施行 is its
+            date), ``YYYY-MM-DD``, or None when it does not say.
+        expires: The last day of the term it states (有效期至…, 有效期5年), or None.
+        validity_evidence: The sentences ``effective`` and ``expires`` were read from.
     """
 
     id: str
@@ -257,6 +261,9 @@ class Policy:
     units: tuple[Unit, ...] = ()
     preamble: str = ""
     metadata: tuple[tuple[str, str], ...] = field(default=())
+    effective: str | None = None
+    expires: str | None = None
+    validity_evidence: str = ""
 
     def clause(self, clause_id: str) -> Clause | None:
         """Return the clause with ``clause_id``, or None."""

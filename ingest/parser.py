@@ -35,6 +35,7 @@ from policykg.ingest.units import (
     unit_kind,
     unit_level,
 )
+from policykg.ingest.validity import read_validity
 
 # Abbreviations that mean the same place within one document (经开区 = 经济技术开发区).
 BUILTIN_ABBREVIATIONS: dict[str, str] = {
@@ -151,6 +152,7 @@ def parse_document(
     clauses = _build_clauses(policy_key, outline, roles, book, sections)
     known.add(place.name, [n for c in clauses for n in (*c.lead_units, *c.responsible_units)])
     full_text = "\n".join([outline.preamble, *(c.text for c in clauses)])
+    validity = read_validity("\n".join([full_text, *outline.signature]), header.date)
     return Policy(
         id=policy_key,
         title=title,
@@ -166,6 +168,9 @@ def parse_document(
         preamble=outline.preamble,
         metadata=front.extra
         + ((("signature", "\n".join(outline.signature)),) if outline.signature else ()),
+        effective=validity.effective,
+        expires=validity.expires,
+        validity_evidence=validity.evidence,
     )
 
 
@@ -244,7 +249,7 @@ class _FoundRoles:
                         units[i] = UnitName(listed.name, listed.written, (*listed.aliases, *extra))
 
 
-PARSER_VERSION = "14.18"
+PARSER_VERSION = "14.20"
 """How documents are read. Raise it with every change to what the parser makes of a document
 (clauses, roles, sources, deadlines, units): a policy's id includes it, so ingesting the same
 files again after an upgrade re-reads them and replaces the stored versions (their embeddings

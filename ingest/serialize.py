@@ -87,6 +87,10 @@ def policy_from_dict(data: dict[str, Any]) -> Policy:
             ),
             preamble=data["preamble"],
             metadata=tuple((k, v) for k, v in data["metadata"]),
+            # Stores written before validity was read lack the keys.
+            effective=data.get("effective"),
+            expires=data.get("expires"),
+            validity_evidence=data.get("validity_evidence", ""),
         )
     except (KeyError, TypeError, ValueError) as e:
         raise StoreCorruptError(f"malformed policy record ({e})") from e

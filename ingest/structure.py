@@ -218,7 +218,7 @@ def read_header(lines: list[str], front: dict[str, str]) -> Header:
     title = front.get("title") or _join_title(title_lines)
     issuer = front.get("issuer") or _issuer_from_title(title)
     if date is None:
-        date = _date_anywhere(lines)
+        date = _date_anywhere(lines) or _latest_history_date(lines[:20])
     if doc_number is None and title:
         inline = next(find_doc_numbers(title), None)
         if inline:
@@ -274,6 +274,25 @@ def _date_anywhere(lines: list[str]) -> str | None:
         if _is_date_line(line):
             return _normalise_date(line)
     return None
+
+
+_HISTORY_LINE = re.compile(
+    r"^[（(]?\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^。]{0,80}?"
+    r"(?:通过|修正|修订|公布|发布|批准|颁布)"
+)
+
+
+def _latest_history_date(lines: list[str]) -> str | None:
+    """The latest date of the adoption and revision lines a regulation opens with (1993年2月6日
+    …通过 / 2024年9月27日…修正): the date of the version at hand."""
+    found = []
+    for line in lines:
+        match = _HISTORY_LINE.match(line.strip())
+        if match:
+            year, month, day = (int(g) for g in match.groups())
+            if 1 <= month <= 12 and 1 <= day <= 31:
+                found.append(f"{year:04d}-{month:02d}-{day:02d}")
+    return max(found) if found else None
 
 
 def normalise_doc_number(text: str) -> str | None:

@@ -7,14 +7,31 @@ HTTP API and the MCP tools return these same models, so the faces cannot drift a
 
 from __future__ import annotations
 
-from typing import Any, Literal, Self
+import datetime
+import re
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from policykg.graph.base import ClauseRecord, JurisdictionSummary, PolicySummary, UnitSummary
+from policykg.graph.views import policy_summary
 from policykg.ingest.model import Policy
 from policykg.ingest.report import DocumentReport
+from policykg.service.alignment import Alignment
 from policykg.service.answers.model import Answer, CitedClause
+
+
+def _iso_day(value: Any) -> Any:
+    """Only a ``YYYY-MM-DD`` string is a day (pydantic alone would take 0 as 1970-01-01)."""
+    if isinstance(value, datetime.date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("a day is written YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[datetime.date, BeforeValidator(_iso_day)]
+"""A day given by a client: a date, written YYYY-MM-DD."""
 
 ASK_EXAMPLE: dict[str, Any] = {
     "question": "What is the 县商务局 responsible for?",
@@ -77,6 +94,11 @@ class AskRequest(BaseModel):
     jurisdiction: str | None = Field(
         default=None, max_length=100, description="Answer only for this jurisdiction"
     )
+    in_force_on: IsoDate | None = Field(
+        default=None,
+        description="Answer only from policies in force on this day (YYYY-MM-DD); clauses of "
+        "policies not in force (that day, else today) carry policy_status either way",
+    )
 
 
 class ClauseBase(BaseModel):
@@ -111,6 +133,11 @@ class ClauseBase(BaseModel):
     )
     section_title: str = Field(default="", description="Title of the clause's section")
     citation: str = Field(default="", description="How to cite it: 《policy title》marker")
+    policy_status: str | None = Field(
+        default=None,
+        description="Set when the clause's policy is not in force on the day asked about (today "
+        "unless in_force_on was given): repealed, expired, replaced or not_yet",
+    )
 
     @classmethod
     def of(cls, record: ClauseRecord, **extra: Any) -> Self:
@@ -149,9 +176,9 @@ class ClauseOut(ClauseBase):
         return super().of(record, score=round(score, 6), **extra)
 
     @classmethod
-    def cited(cls, clause: CitedClause) -> Self:
-        """A clause an answer rests on."""
-        return cls.of(clause.record, clause.score)
+    def cited(cls, clause: CitedClause, policy_status: str | None = None) -> Self:
+        """A clause an answer rests on (``policy_status``: its policy is not in force)."""
+        return cls.of(clause.record, clause.score, policy_status=policy_status)
 
 
 class PolicyRef(BaseModel):
@@ -205,7 +232,9 @@ class AskResponse(BaseModel):
             intent=answer.intent,
             answer=answer.answer,
             units=list(answer.units),
-            clauses=[ClauseOut.cited(c) for c in answer.clauses],
+            clauses=[
+                ClauseOut.cited(c, dict(answer.statuses).get(c.policy_id)) for c in answer.clauses
+            ],
             policies=[PolicyRef.of(p) for p in answer.policies],
             language=answer.language,
             jurisdictions=list(answer.jurisdictions),
@@ -362,6 +391,12 @@ class PolicySummaryOut(BaseModel):
     source: str | None = None
     stub: bool = Field(description="Cited by a stored policy but not ingested itself")
     clause_count: int
+    effective: str | None = Field(default=None, description="The day it says it takes effect")
+    expires: str | None = Field(default=None, description="The last day of the term it states")
+    status: str | None = Field(
+        default=None,
+        description="Its status today (in_force, amended, replaced, repealed, expired, not_yet)",
+    )
 
     @classmethod
     def of(cls, summary: PolicySummary, **extra: Any) -> Self:
@@ -376,8 +411,103 @@ class PolicySummaryOut(BaseModel):
             source=summary.source,
             stub=summary.stub,
             clause_count=summary.clause_count,
+            effective=summary.effective,
+            expires=summary.expires,
             **extra,
         )
+
+
+class CitationOut(PolicySummaryOut):
+    """A cited or citing policy with what the citing one does with the cited one."""
+
+    kind: str = Field(
+        description="basis (根据《X》), implements (为贯彻落实《X》), amends, repeals, or cites"
+    )
+    sentence: str | None = Field(default=None, description="The sentence the kind was read from")
+
+
+class LifecycleEventOut(BaseModel):
+    """Something a later document did to a policy."""
+
+    status: str = Field(description="repealed, amended or replaced")
+    day: str | None = Field(description="From when (the acting document's date); null: unknown")
+    by: PolicyRef
+    sentence: str | None = None
+
+
+class PolicyLifecycleOut(BaseModel):
+    """A policy's validity on a day, with where each fact came from."""
+
+    policy: PolicyRef
+    on: str = Field(description="The day the status is for, YYYY-MM-DD")
+    status: str
+    status_label: str = Field(description="The status as legal databases write it (现行有效 …)")
+    effective: str | None = None
+    expires: str | None = None
+    evidence: str = Field(default="", description="The sentences the dates were read from")
+    events: list[LifecycleEventOut] = []
+
+
+class ValidityPage(BaseModel):
+    """Stored policies with their status on a day."""
+
+    on: str
+    total: int
+    counts: dict[str, int] = Field(description="Policies per status")
+    items: list[PolicySummaryOut]
+
+
+class TransmissionRowOut(BaseModel):
+    """One document that takes a policy up."""
+
+    policy: PolicyRef
+    date: str | None
+    kind: str
+    level: str = Field(description="Administrative level of its jurisdiction (省, 市, 区, 县 …)")
+    days_after: int | None = Field(description="Days after the policy's own date; null: unknown")
+    sentence: str | None = None
+
+
+class TransmissionOut(BaseModel):
+    """How a policy travelled: every stored document that implements or cites it."""
+
+    policy: PolicyRef
+    date: str | None
+    rows: list[TransmissionRowOut]
+
+
+class AlignedClauseOut(BaseModel):
+    """A local clause and the parent clause closest to it."""
+
+    clause_id: str
+    marker: str
+    title: str
+    label: str = Field(description="copied, adapted or local (a local addition)")
+    parent_clause_id: str | None = None
+    parent_marker: str | None = None
+    parent_title: str | None = None
+    similarity: float
+    overlap: float
+
+
+class ParentClauseOut(BaseModel):
+    """A clause of the parent document and whether the local one takes it up."""
+
+    clause_id: str
+    marker: str
+    title: str
+    covered: bool
+
+
+class AlignmentOut(BaseModel):
+    """A local document aligned clause by clause with the document it implements."""
+
+    local: PolicyRef
+    parent: PolicyRef
+    counts: dict[str, int] = Field(description="Local clauses per label")
+    covered: int = Field(description="Parent clauses taken up")
+    clauses: list[AlignedClauseOut]
+    parent_clauses: list[ParentClauseOut]
 
 
 class PolicyPage(BaseModel):
@@ -437,8 +567,9 @@ class PolicyDetail(BaseModel):
     policy: PolicySummaryOut
     preamble: str
     sections: list[OutlineSection]
-    cites: list[PolicySummaryOut]
-    cited_by: list[PolicySummaryOut]
+    cites: list[CitationOut]
+    cited_by: list[CitationOut]
+    lifecycle: PolicyLifecycleOut | None = None
 
 
 class GraphNodeOut(BaseModel):
@@ -668,3 +799,31 @@ class ExportResult(BaseModel):
     format: str
     nodes: int
     edges: int
+
+
+def alignment_out(found: Alignment) -> AlignmentOut:
+    """The client shape of a clause alignment."""
+    return AlignmentOut(
+        local=PolicyRef.of(policy_summary(found.local)),
+        parent=PolicyRef.of(policy_summary(found.parent)),
+        counts={label: found.count(label) for label in ("copied", "adapted", "local")},
+        covered=sum(taken for _, taken in found.covered),
+        clauses=[
+            AlignedClauseOut(
+                clause_id=a.clause.id,
+                marker=a.clause.marker,
+                title=a.clause.title,
+                label=a.label,
+                parent_clause_id=a.parent.id if a.parent else None,
+                parent_marker=a.parent.marker if a.parent else None,
+                parent_title=a.parent.title if a.parent else None,
+                similarity=a.similarity,
+                overlap=a.overlap,
+            )
+            for a in found.clauses
+        ],
+        parent_clauses=[
+            ParentClauseOut(clause_id=c.id, marker=c.marker, title=c.title, covered=taken)
+            for c, taken in found.covered
+        ],
+    )

@@ -10,15 +10,20 @@ shape what it returns. The service owns what every face must agree on: names res
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from policykg.graph.schema import title_key
 from policykg.graph.views import policy_summary
 from policykg.ingest.errors import InvalidRequestError, NotFoundError
 from policykg.ingest.model import Role, RoleSource
 from policykg.ingest.pipeline import ParseResult
+from policykg.ingest.structure import normalise_doc_number
+from policykg.ingest.validity import IN_FORCE, STATUS_LABELS
 from policykg.search.hybrid import SearchMode
 from policykg.service import contract
 from policykg.service.answers.model import AnswerRewriter
@@ -105,20 +110,24 @@ class PolicyService:
 
     # -- answers ------------------------------------------------------------------------------
 
-    def ask(self, question: str, jurisdiction: str | None = None) -> contract.AskResponse:
+    def ask(
+        self, question: str, jurisdiction: str | None = None, in_force_on: str | None = None
+    ) -> contract.AskResponse:
         """Answer a question with every statement cited (the answer contract).
 
         Args:
             question: Chinese or English.
             jurisdiction: Answer only for this jurisdiction (any name :class:`Lookup` knows).
+            in_force_on: Answer only from policies in force on this day (``YYYY-MM-DD``).
 
         Raises:
-            InvalidRequestError: The question is empty or too long.
+            InvalidRequestError: The question is empty or too long, or the day is not a date.
         """
         question = self._checked(question)
+        day = checked_day(in_force_on)
         # The answerer syncs and holds the read lock itself; the clause index (and so the
         # embedding model) is loaded only when the question needs retrieval.
-        return contract.AskResponse.of(self.answerer.ask(question, jurisdiction))
+        return contract.AskResponse.of(self.answerer.ask(question, jurisdiction, day))
 
     def search(
         self,
@@ -131,6 +140,7 @@ class PolicyService:
         role: RoleName | None = None,
         jurisdiction: str | None = None,
         role_source: SourceName | None = None,
+        in_force_on: str | None = None,
     ) -> contract.SearchResponse:
         """Clauses for a query, best first: BM25 and embeddings fused, or one of them.
 
@@ -145,12 +155,15 @@ class PolicyService:
             jurisdiction: Only clauses of this jurisdiction's policies.
             role_source: Only clauses where the role (of ``units``, else of any unit) was read
                 from this form: annotation, table, section, prose or regulation.
+            in_force_on: Only clauses of policies in force on this day (``YYYY-MM-DD``); hits
+                of policies not in force today are marked (``policy_status``) either way.
 
         Raises:
-            InvalidRequestError: An empty or too long query.
+            InvalidRequestError: An empty or too long query, or a day that is not a date.
             NotFoundError: An unknown policy, unit or jurisdiction.
         """
         query = self._checked(query, "query")
+        day = checked_day(in_force_on)
         names = list(units)
         with self._reading(index=True):
             place = self.lookup.jurisdiction(jurisdiction)
@@ -166,10 +179,16 @@ class PolicyService:
                 role=Role(role) if role else None,
                 jurisdiction=place,
                 role_source=RoleSource(role_source) if role_source else None,
+                in_force_on=day,
             )
+            statuses = self._statuses({f.record.clause.policy_id for f in found}, day)
         hits = [
             contract.SearchHitOut.of(
-                f.record, f.hit.score, bm25_rank=f.hit.bm25_rank, dense_rank=f.hit.dense_rank
+                f.record,
+                f.hit.score,
+                bm25_rank=f.hit.bm25_rank,
+                dense_rank=f.hit.dense_rank,
+                policy_status=statuses.get(f.record.clause.policy_id),
             )
             for f in found
         ]
@@ -248,20 +267,31 @@ class PolicyService:
         role: Literal["lead", "responsible", "all"] = "all",
         jurisdiction: str | None = None,
         role_source: SourceName | None = None,
+        in_force_on: str | None = None,
     ) -> contract.UnitDuties:
         """Every clause a unit leads or shares, complete and unranked, one group per
-        jurisdiction the name exists in (with ``role_source``, only roles read from that form)."""
+        jurisdiction the name exists in (with ``role_source``, only roles read from that form;
+        with ``in_force_on``, only clauses of policies in force that day). Clauses of policies
+        not in force (that day, else today) carry ``policy_status``."""
         wanted = None if role == "all" else Role(role)
+        day = checked_day(in_force_on)
         groups = []
         with self._reading():
             place = self.lookup.jurisdiction(jurisdiction)
+            in_force = self.workspace.lifecycle().in_force_ids(day) if day else None
             for unit in self.lookup.units(name, place):
-                clauses = [
-                    contract.UnitClauseOut.of(r)
+                records = [
+                    r
                     for r in self.workspace.graph.unit_clauses(unit.id, wanted)
                     if r.role is not None
                     and r.role is not Role.MENTION
                     and (role_source is None or r.clause.source_of(unit.name) == role_source)
+                    and (in_force is None or r.clause.policy_id in in_force)
+                ]
+                statuses = self._statuses({r.clause.policy_id for r in records}, day)
+                clauses = [
+                    contract.UnitClauseOut.of(r, policy_status=statuses.get(r.clause.policy_id))
+                    for r in records
                 ]
                 groups.append(
                     contract.UnitDutiesGroup(
@@ -295,17 +325,190 @@ class PolicyService:
         return contract.PolicyPage(total=page.total, offset=offset, limit=limit, items=items)
 
     def policy(self, policy_id: str) -> contract.PolicyDetail:
-        """A policy's outline (sections and clauses), what it cites and what cites it."""
-        graph = self.workspace.graph
+        """A policy's outline (sections and clauses), what it cites and what cites it (each with
+        how), and its validity today."""
         with self._reading():
             found = self.lookup.policy(policy_id)
+            lifecycle = self.workspace.lifecycle()
+            today = date.today().isoformat()
+            cites = [
+                contract.CitationOut.of(link.target, kind=link.kind, sentence=link.sentence)
+                for link in lifecycle.outgoing(policy_id)
+            ]
+            cited_by = [
+                contract.CitationOut.of(
+                    lifecycle.summaries[link.source], kind=link.kind, sentence=link.sentence
+                )
+                for link in lifecycle.incoming(policy_id)
+            ]
+            cited_by.sort(key=lambda c: (c.title, c.id))
+            summary = policy_summary(found)
             return contract.PolicyDetail(
-                policy=contract.PolicySummaryOut.of(policy_summary(found)),
+                policy=contract.PolicySummaryOut.of(
+                    summary, status=lifecycle.status_on(policy_id, today)
+                ),
                 preamble=found.preamble,
                 sections=contract.outline(found),
-                cites=[contract.PolicySummaryOut.of(p) for p in graph.citations(policy_id)],
-                cited_by=[contract.PolicySummaryOut.of(p) for p in graph.cited_by(policy_id)],
+                cites=cites,
+                cited_by=cited_by,
+                lifecycle=self._lifecycle_out(policy_id, today, found.validity_evidence),
             )
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def lifecycle(self, ref: str, on: str | None = None) -> contract.PolicyLifecycleOut:
+        """A document's validity on a day (today by default): its own dates, with the sentences
+        they were read from, and what later documents did to it.
+
+        Args:
+            ref: Policy id, 文号 or title (a document known only from citations too).
+            on: The day, ``YYYY-MM-DD``.
+
+        Raises:
+            NotFoundError: No such document.
+            InvalidRequestError: ``on`` is not a date.
+        """
+        day = checked_day(on) or date.today().isoformat()
+        with self._reading():
+            policy_id = self._document(ref)
+            stored = self.workspace.graph.get_policy(policy_id)
+            evidence = stored.validity_evidence if stored else ""
+            found = self._lifecycle_out(policy_id, day, evidence)
+        if found is None:
+            raise NotFoundError(f"no document {ref!r}", "policy")
+        return found
+
+    def validity(
+        self,
+        on: str | None = None,
+        status: str = "in_force",
+        *,
+        jurisdiction: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> contract.ValidityPage:
+        """Stored policies with a status on a day (``in_force`` takes amended ones too; ``all``
+        every policy), with the count of each status.
+
+        Raises:
+            InvalidRequestError: ``on`` is not a date, or an unknown status.
+        """
+        day = checked_day(on) or date.today().isoformat()
+        if status not in (*STATUS_LABELS, "all"):
+            raise InvalidRequestError(
+                f"unknown status {status!r}; one of {', '.join((*STATUS_LABELS, 'all'))}"
+            )
+        with self._reading():
+            place = self.lookup.jurisdiction(jurisdiction)
+            lifecycle = self.workspace.lifecycle()
+            found = [
+                (f, f.status_on(day))
+                for i in lifecycle.summaries
+                if (f := lifecycle.get(i)) is not None
+                and (place is None or f.policy.jurisdiction == place)
+            ]
+        counts = Counter(s for _, s in found)
+        wanted = IN_FORCE if status == "in_force" else {status}
+        kept = sorted(
+            ((f, s) for f, s in found if status == "all" or s in wanted),
+            key=lambda i: (i[0].policy.title, i[0].policy.id),
+        )
+        items = [
+            contract.PolicySummaryOut.of(f.policy, status=s)
+            for f, s in kept[offset : offset + limit]
+        ]
+        return contract.ValidityPage(on=day, total=len(kept), counts=dict(counts), items=items)
+
+    def transmission(self, ref: str) -> contract.TransmissionOut:
+        """Every stored document that implements or cites a document (by 文号, title or id),
+        with its jurisdiction, level and the days between the two, in date order.
+
+        Raises:
+            NotFoundError: No such document.
+        """
+        with self._reading():
+            policy_id = self._document(ref)
+            lifecycle = self.workspace.lifecycle()
+            target = lifecycle.summaries.get(policy_id) or lifecycle.targets[policy_id]
+            rows = lifecycle.transmission(policy_id)
+        return contract.TransmissionOut(
+            policy=contract.PolicyRef.of(target),
+            date=target.date,
+            rows=[
+                contract.TransmissionRowOut(
+                    policy=contract.PolicyRef.of(r.policy),
+                    date=r.policy.date,
+                    kind=r.kind,
+                    level=r.level,
+                    days_after=r.days_after,
+                    sentence=r.sentence,
+                )
+                for r in rows
+            ],
+        )
+
+    def alignment(self, ref: str, parent: str | None = None) -> contract.AlignmentOut:
+        """A document aligned clause by clause with the one it implements (or ``parent``):
+        copied, adapted and local clauses, and which parent clauses it takes up.
+
+        Raises:
+            NotFoundError: No such document, or its parent document is not stored.
+        """
+        with self._reading():
+            policy_id = self._document(ref)
+            parent_id = self._document(parent) if parent else None
+            found = self.workspace.alignment(policy_id, parent_id)
+        if found is None:
+            raise NotFoundError(
+                f"{ref}: the document it implements is not stored (ingest it, or name it)",
+                "policy",
+            )
+        return contract.alignment_out(found)
+
+    def _document(self, ref: str) -> str:
+        """The id of the document ``ref`` names: an id, a 文号 or a title; stubs included."""
+        lifecycle = self.workspace.lifecycle()
+        known = {**lifecycle.targets, **lifecycle.summaries}
+        if ref in known:
+            return ref
+        number = normalise_doc_number(ref)
+        key = title_key(ref.strip("《》 "))
+        for summary in sorted(known.values(), key=lambda s: (s.stub, s.title, s.id)):
+            if (number and summary.doc_number == number) or (
+                key and title_key(summary.title) == key
+            ):
+                return summary.id
+        raise NotFoundError(f"no document {ref!r} (by id, 文号 or title)", "policy")
+
+    def _lifecycle_out(
+        self, policy_id: str, day: str, evidence: str
+    ) -> contract.PolicyLifecycleOut | None:
+        found = self.workspace.lifecycle().get(policy_id)
+        if found is None:
+            return None
+        status = found.status_on(day)
+        return contract.PolicyLifecycleOut(
+            policy=contract.PolicyRef.of(found.policy),
+            on=day,
+            status=status,
+            status_label=STATUS_LABELS[status],
+            effective=found.effective,
+            expires=found.expires,
+            evidence=evidence,
+            events=[
+                contract.LifecycleEventOut(
+                    status=e.status, day=e.day, by=contract.PolicyRef.of(e.by), sentence=e.sentence
+                )
+                for e in found.events
+            ],
+        )
+
+    def _statuses(self, policy_ids: set[str], day: str | None) -> dict[str, str]:
+        """Statuses of the policies not in force on ``day`` (today when None)."""
+        on = day or date.today().isoformat()
+        lifecycle = self.workspace.lifecycle()
+        statuses = {p: lifecycle.status_on(p, on) for p in policy_ids}
+        return {p: s for p, s in statuses.items() if s is not None and s not in IN_FORCE}
 
     def jurisdictions(self) -> contract.JurisdictionList:
         """Jurisdictions in the store, with their policy, unit and clause counts."""
@@ -563,6 +766,20 @@ class PolicyService:
     def close(self) -> None:
         """Close the stores."""
         self.workspace.close()
+
+
+def checked_day(day: str | None) -> str | None:
+    """``day`` when it is a ``YYYY-MM-DD`` date (None passes).
+
+    Raises:
+        InvalidRequestError: It is not one.
+    """
+    if day is None:
+        return None
+    try:
+        return date.fromisoformat(day.strip()).isoformat()
+    except ValueError:
+        raise InvalidRequestError(f"not a date: {day!r} (write YYYY-MM-DD)") from None
 
 
 def check_result(report: CheckReport, after: CheckReport) -> contract.CheckResult:

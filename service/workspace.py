@@ -40,7 +40,9 @@ from policykg.search.embeddings.base import Embedder
 from policykg.search.embeddings.cache import CachedEmbedder, EmbeddingCache
 from policykg.search.hybrid import SearchHit, SearchMode
 from policykg.search.index import ClauseIndex, PreparedClauses, passage_text
+from policykg.service.alignment import Alignment, align
 from policykg.service.integrity import CheckReport, compare_contents
+from policykg.service.lifecycle import Lifecycle
 from policykg.service.store_log import StoreLog
 
 logger = logging.getLogger(__name__)
@@ -194,6 +196,7 @@ class Workspace:
         self._graph_version: int | None = None  # the shared graph's version (Neo4j), last seen
         self.generation = 0
         """Bumped by every change this process sees (caches keyed on it refresh)."""
+        self._lifecycle: tuple[int, Lifecycle] | None = None
 
     # -- components ----------------------------------------------------------------------------
 
@@ -719,6 +722,7 @@ class Workspace:
         role: Role | None = None,
         jurisdiction: str | None = None,
         role_source: RoleSource | None = None,
+        in_force_on: str | None = None,
     ) -> list[Found]:
         """Hybrid (or BM25 / dense) search over clauses with filters.
 
@@ -734,11 +738,17 @@ class Workspace:
             jurisdiction: Only clauses of policies of this jurisdiction.
             role_source: Only clauses where the role (of one of ``unit_ids``, else of any unit)
                 was read from this form (annotation only, say).
+            in_force_on: Only clauses of policies in force on this day (``YYYY-MM-DD``).
         """
         self.sync()
         index = self.index  # loaded outside the read side: loading takes the commit lock
         with self._rw.read():
             allowed = self._allowed(policy_id, unit_ids, role, jurisdiction, role_source)
+            if in_force_on is not None:
+                in_force = self.graph.clause_ids_of(
+                    sorted(self.lifecycle().in_force_ids(in_force_on))
+                )
+                allowed = in_force if allowed is None else allowed & in_force
             hits = index.search(query, k, allowed, mode)
             records = {r.clause.id: r for r in self.graph.clauses([h.clause_id for h in hits])}
         return [Found(h, records[h.clause_id]) for h in hits if h.clause_id in records]
@@ -780,6 +790,35 @@ class Workspace:
             page = self.graph.policies(0, 10**9, jurisdiction=jurisdiction)
             narrow(self.graph.clause_ids_of([s.id for s in page.items]))
         return allowed
+
+    def lifecycle(self) -> Lifecycle:
+        """Validity, typed relations and chains of the stored policies (built once per store
+        generation; call while reading)."""
+        held = self._lifecycle
+        if held is None or held[0] != self.generation:
+            held = (self.generation, Lifecycle.of(self.graph))
+            self._lifecycle = held
+        return held[1]
+
+    def parent_of(self, policy_id: str) -> str | None:
+        """The stored document ``policy_id`` implements (else the first it rests on), or None."""
+        lifecycle = self.lifecycle()
+        for kind in ("implements", "basis"):
+            for link in lifecycle.acted_on(policy_id, kind):
+                if not link.target.stub and link.target.id != policy_id:
+                    return link.target.id
+        return None
+
+    def alignment(self, policy_id: str, parent_id: str | None = None) -> Alignment | None:
+        """``policy_id`` aligned clause by clause with ``parent_id`` (by default the document it
+        implements, :meth:`parent_of`), or None when either is not stored. Call while reading."""
+        parent_id = parent_id or self.parent_of(policy_id)
+        local = self.graph.get_policy(policy_id)
+        parent = self.graph.get_policy(parent_id) if parent_id else None
+        if local is None or parent is None:
+            return None
+        ids = [c.id for c in (*local.clauses, *parent.clauses)]
+        return align(local, parent, self.index.vectors.vectors_of(ids))
 
     @contextmanager
     def reading(self) -> Iterator[None]:

@@ -11,6 +11,7 @@ import networkx as nx
 
 from policykg.graph import cypher, schema
 from policykg.graph.base import (
+    CitationLink,
     ClauseRecord,
     CollaborationEdge,
     GraphEdge,
@@ -125,6 +126,13 @@ def lead_units(tx: Tx, clause_id: str) -> list[Unit]:
 
 def citations(tx: Tx, policy_id: str) -> list[PolicySummary]:
     return [policy_summary(row) for row in tx.rows(cypher.CITATIONS, id=policy_id)]
+
+
+def citation_links(tx: Tx) -> list[CitationLink]:
+    return [
+        CitationLink(row["source"], policy_summary(row), row["kind"] or "cites", row["sentence"])
+        for row in tx.rows(cypher.CITATION_LINKS)
+    ]
 
 
 def cited_by(tx: Tx, policy_id: str) -> list[PolicySummary]:

@@ -132,6 +132,8 @@ def policy_summary(row: Record) -> PolicySummary:
         source=row["source"],
         stub=bool(row["stub"]),
         clause_count=row["clause_count"],
+        effective=row["effective"],
+        expires=row["expires"],
     )
 
 

@@ -12,6 +12,7 @@ from neo4j import Driver
 
 from policykg.graph import cypher
 from policykg.graph.base import (
+    CitationLink,
     ClauseRecord,
     CollaborationEdge,
     JurisdictionSummary,
@@ -181,6 +182,10 @@ class Neo4jStore:
     def cited_by(self, policy_id: str) -> list[PolicySummary]:
         """Stored policies citing ``policy_id``."""
         return self._db.read(reads.cited_by, policy_id)
+
+    def citation_links(self) -> list[CitationLink]:
+        """Every CITES relationship with its kind, by citing policy id, then citation order."""
+        return self._db.read(reads.citation_links)
 
     def workload(
         self, jurisdiction: str | None = None, limit: int | None = None

@@ -12,16 +12,19 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import date
 
 from rapidfuzz import fuzz, process
 
-from policykg.graph.base import PolicySummary, UnitSummary
+from policykg.graph.base import ClauseRecord, PolicySummary, UnitSummary
 from policykg.graph.schema import title_key
+from policykg.graph.views import policy_summary
 from policykg.ingest.ids import stub_policy_id
 from policykg.ingest.model import Role, Unit, UnitKind
+from policykg.ingest.validity import IN_FORCE
 from policykg.search.hybrid import SearchMode
 from policykg.service.answers import wording
 from policykg.service.answers.evidence import answering_clause
@@ -79,6 +82,10 @@ class Answerer:
             Intent.DUE: self._due,
             Intent.CLARIFY: self._clarify,
             Intent.SEARCH: self._search,
+            Intent.VALIDITY: self._validity,
+            Intent.ACTED_ON: self._acted_on,
+            Intent.TRANSMISSION: self._transmission,
+            Intent.ALIGNMENT: self._alignment,
         }
 
     # -- entry point ----------------------------------------------------------------------------
@@ -86,7 +93,13 @@ class Answerer:
     def route(self, question: str, jurisdiction: str | None = None) -> Route:
         """How a question will be answered (useful to explain and to test routing)."""
         catalogue, places = self._catalogue_now()
-        routed = route(question, catalogue, places)
+        bare = not re.search(r"《|〔|\[\d{4}\]", question)  # named without 《》 or a 文号?
+        routed = route(
+            question,
+            catalogue,
+            places,
+            names_policy=bare and self._policy_in_question(question) is not None,
+        )
         if jurisdiction:
             return _restrict(routed, resolve_jurisdiction(jurisdiction, places) or jurisdiction)
         if routed.mentions and not routed.jurisdictions:
@@ -121,8 +134,12 @@ class Answerer:
             self._titles = (generation, by_start)
         return self._titles[1]
 
-    def ask(self, question: str, jurisdiction: str | None = None) -> Answer:
-        """Answer ``question`` (optionally only within ``jurisdiction``)."""
+    def ask(
+        self, question: str, jurisdiction: str | None = None, in_force_on: str | None = None
+    ) -> Answer:
+        """Answer ``question`` (optionally only within ``jurisdiction``, and only from policies
+        in force on ``in_force_on``; clauses of policies not in force that day, or today, are
+        marked)."""
         question = question.strip()
         self.workspace.sync()  # the catalogues below follow the store as committed now
         places = self._catalogue_now()[1] if jurisdiction else []
@@ -131,13 +148,41 @@ class Answerer:
             text = wording.no_jurisdiction(jurisdiction, places, language)
             return Answer(question, Intent.SEARCH.value, text, language=language, found=False)
         with self.workspace.reading():
-            routed = self.route(question, jurisdiction)
-            answer = self._handlers[routed.intent](question, routed)
+            routed = replace(self.route(question, jurisdiction), in_force_on=in_force_on)
+            answer = self._marked(self._handlers[routed.intent](question, routed), in_force_on)
         if self.rewriter is not None and answer.found:
             reworded = self.rewriter.rewrite(answer)
             if reworded and wording.keeps_citations(answer.answer, reworded):
                 answer = replace(answer, answer=reworded, rewritten=True)
         return answer
+
+    def _marked(self, answer: Answer, in_force_on: str | None) -> Answer:
+        """The answer with the policies of its clauses that are not in force on the day (the
+        one asked about, else today) noted in its text and listed in ``statuses``."""
+        day = in_force_on or date.today().isoformat()
+        if not answer.clauses or answer.intent in _LIFECYCLE_INTENTS:
+            return replace(answer, on=day)
+        lifecycle = self.workspace.lifecycle()
+        statuses = {}
+        titles = {}
+        for clause in answer.clauses:
+            status = lifecycle.status_on(clause.policy_id, day)
+            if status is not None and status not in IN_FORCE:
+                statuses[clause.policy_id] = status
+                titles[clause.policy_id] = clause.record.policy_title
+        if not statuses:
+            return replace(answer, on=day)
+        note = wording.status_note(list(statuses.items()), titles, day, answer.language)
+        return replace(
+            answer, answer=answer.answer + note, statuses=tuple(statuses.items()), on=day
+        )
+
+    def _current(self, routed: Route, records: Sequence[ClauseRecord]) -> list[ClauseRecord]:
+        """The records of policies in force on the day the caller asked about (all without)."""
+        if routed.in_force_on is None:
+            return list(records)
+        kept = self.workspace.lifecycle().in_force_ids(routed.in_force_on)
+        return [r for r in records if r.clause.policy_id in kept]
 
     def _catalogue_now(self) -> tuple[UnitCatalogue, list[str]]:
         generation = self.workspace.generation
@@ -162,10 +207,10 @@ class Answerer:
         per_unit: list[tuple[Unit, list[CitedClause]]] = []
         topic = topic_query(routed.topic) if routed.due is None else None
         for unit in units:
-            records = self.workspace.graph.unit_clauses(unit.id, role)
+            records = self._current(routed, self.workspace.graph.unit_clauses(unit.id, role))
             clauses = [CitedClause(r) for r in records]
             if topic and clauses:
-                clauses = self._by_topic(topic, unit, role, clauses)
+                clauses = self._by_topic(topic, unit, role, clauses, routed.in_force_on)
             per_unit.append((unit, clauses))
         if routed.due is not None:
             # 县商务局年底前要完成哪些任务? Its clauses that state a time limit, soonest first.
@@ -199,14 +244,21 @@ class Answerer:
         )
 
     def _by_topic(
-        self, topic: str, unit: Unit, role: Role | None, clauses: list[CitedClause]
+        self,
+        topic: str,
+        unit: Unit,
+        role: Role | None,
+        clauses: list[CitedClause],
+        in_force_on: str | None = None,
     ) -> list[CitedClause]:
         """All the unit's clauses, those about ``topic`` first (a unit question never drops any).
 
         Clauses BM25 matches on the topic come first, in fused-rank order with their scores; the
         rest follow in document order with score 0.
         """
-        found = self.workspace.search(topic, len(clauses), unit_ids=[unit.id], role=role)
+        found = self.workspace.search(
+            topic, len(clauses), unit_ids=[unit.id], role=role, in_force_on=in_force_on
+        )
         by_id = {c.clause_id: c for c in clauses}
         matched = [
             replace(by_id[f.hit.clause_id], score=round(f.hit.score, 6))
@@ -227,10 +279,8 @@ class Answerer:
         for place, units in by_place.items():
             if len({u.name for u in units}) < len(names):
                 continue  # not every unit asked about exists in this jurisdiction
-            shared = [
-                CitedClause(r)
-                for r in self.workspace.graph.shared_clauses([u.id for u in _dedupe(units)])
-            ]
+            records = self.workspace.graph.shared_clauses([u.id for u in _dedupe(units)])
+            shared = [CitedClause(r) for r in self._current(routed, records)]
             groups.append((place, shared))
             clauses.extend(shared)
         text = wording.shared(names, groups, routed.language)
@@ -263,7 +313,9 @@ class Answerer:
         unknown = _unknown_unit(question, self._catalogue_now()[0])
         if unknown:
             return self._not_found(question, routed, what="unit", name=unknown)
-        records = self.workspace.graph.dated_clauses(_only(routed.jurisdictions))
+        records = self._current(
+            routed, self.workspace.graph.dated_clauses(_only(routed.jurisdictions))
+        )
         clauses = _due_by([CitedClause(r) for r in records], routed.due or "")
         text = wording.due(
             [(None, clauses, 0)], routed.due or "", None, routed.language, _DUE_SHOWN
@@ -294,7 +346,9 @@ class Answerer:
         # A Chinese topic searches best without the question words; an English question is
         # searched whole (hybrid search expands it through the glossary itself).
         query = routed.topic if routed.language == "zh" and topic_query(routed.topic) else question
-        found = self.workspace.search(query, 10, jurisdiction=_only(routed.jurisdictions))
+        found = self.workspace.search(
+            query, 10, jurisdiction=_only(routed.jurisdictions), in_force_on=routed.in_force_on
+        )
         if not found:
             return self._not_found(question, routed)
         # The best clause that names a lead answers; if the best ones name none, say so.
@@ -381,6 +435,111 @@ class Answerer:
         by_id = {s.id: s for s in summaries}
         return by_id.get(ids[0]) if ids else None
 
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def _named_document(self, question: str, routed: Route) -> PolicySummary | None:
+        """The document a lifecycle question names: by 文号 or 《title》 (a stub too), or a stored
+        title written out in the question; None when it names none."""
+        if routed.titles or routed.doc_numbers:
+            return self._policy_named(question, routed, stubs=True)
+        return self._policy_in_question(question)
+
+    def _validity(self, question: str, routed: Route) -> Answer:
+        """Whether a named document is in force (over the period asked), else which are."""
+        lifecycle = self.workspace.lifecycle()
+        today = date.today().isoformat()
+        first, last = routed.period or (today, today)
+        named = self._named_document(question, routed)
+        if named is not None:
+            found = lifecycle.get(named.id)
+            if found is None:
+                return self._not_found(question, routed, what="policy")
+            evidence = ""
+            if not named.stub and (stored := self.workspace.graph.get_policy(named.id)):
+                evidence = stored.validity_evidence
+            text = wording.validity_one(found, first, last, evidence, routed.language)
+            acting = tuple(e.by for e in found.events)
+            return Answer(
+                question, Intent.VALIDITY.value, text, policies=(named, *acting),
+                language=routed.language, jurisdictions=(named.jurisdiction or "",),
+            )  # fmt: skip
+        status = _status_asked(question)
+        everything = [f for i in lifecycle.summaries if (f := lifecycle.get(i)) is not None]
+        place = _only(routed.jurisdictions)
+        if place:
+            everything = [f for f in everything if f.policy.jurisdiction == place]
+        counts = Counter(f.status_on(last) for f in everything)
+        chosen = sorted(
+            (f for f in everything if f.status_on(last) in _STATUS_GROUPS[status]),
+            key=lambda f: (f.policy.title, f.policy.id),
+        )
+        text = wording.validity_list(
+            chosen, status, last, dict(counts), routed.language, shown=_VALIDITY_SHOWN
+        )
+        return Answer(
+            question, Intent.VALIDITY.value, text,
+            policies=tuple(f.policy for f in chosen[:_VALIDITY_SHOWN]), language=routed.language,
+            jurisdictions=tuple(dict.fromkeys(f.policy.jurisdiction or "" for f in chosen)),
+            found=bool(chosen),
+        )  # fmt: skip
+
+    def _acted_on(self, question: str, routed: Route) -> Answer:
+        """What a document repeals (or amends)."""
+        named = self._named_document(question, routed)
+        if named is None:
+            return self._not_found(question, routed, what="policy")
+        kind = (
+            "amends" if re.search(r"修改|修订|修正|amend", question, re.IGNORECASE) else "repeals"
+        )
+        links = self.workspace.lifecycle().acted_on(named.id, kind)
+        text = wording.acted_on(named, links, kind, routed.language)
+        return Answer(
+            question, Intent.ACTED_ON.value, text, policies=(named, *(k.target for k in links)),
+            language=routed.language, jurisdictions=(named.jurisdiction or "",), found=bool(links),
+        )  # fmt: skip
+
+    def _transmission(self, question: str, routed: Route) -> Answer:
+        """Which stored documents implement or cite a document, where, and how long after."""
+        named = self._named_document(question, routed)
+        if named is None:
+            return self._not_found(question, routed, what="policy")
+        rows = self.workspace.lifecycle().transmission(named.id)
+        text = wording.transmission(named, rows, routed.language)
+        return Answer(
+            question, Intent.TRANSMISSION.value, text,
+            policies=(named, *(r.policy for r in rows)), language=routed.language,
+            jurisdictions=tuple(dict.fromkeys(r.policy.jurisdiction or "" for r in rows)),
+            found=bool(rows),
+        )  # fmt: skip
+
+    def _alignment(self, question: str, routed: Route) -> Answer:
+        """Which clauses of its parent document a local document takes up, and what it adds."""
+        local = self._named_document(question, routed)
+        if local is None or local.stub:
+            return self._not_found(question, routed, what="policy")
+        found = self.workspace.alignment(local.id)
+        if found is None:
+            text = wording.no_parent(local, routed.language)
+            return Answer(
+                question, Intent.ALIGNMENT.value, text, policies=(local,),
+                language=routed.language, found=False,
+            )  # fmt: skip
+        records = {
+            r.clause.id: r
+            for r in self.workspace.graph.clauses([a.clause.id for a in found.clauses])
+        }
+        clauses = tuple(
+            CitedClause(records[a.clause.id], a.similarity)
+            for a in found.clauses
+            if a.clause.id in records
+        )
+        text = wording.alignment(found, routed.language)
+        return Answer(
+            question, Intent.ALIGNMENT.value, text, clauses=clauses,
+            policies=(local, policy_summary(found.parent)), language=routed.language,
+            jurisdictions=(local.jurisdiction or "",),
+        )  # fmt: skip
+
     def _most_tasks(self, question: str, routed: Route) -> Answer:
         graph = self.workspace.graph
         role = routed.role if routed.role in (Role.LEAD, Role.RESPONSIBLE) else None
@@ -427,7 +586,9 @@ class Answerer:
         unknown = _unknown_unit(question, self._catalogue_now()[0])
         if unknown:
             return self._not_found(question, routed, what="unit", name=unknown)
-        found = self.workspace.search(question, 5, jurisdiction=_only(routed.jurisdictions))
+        found = self.workspace.search(
+            question, 5, jurisdiction=_only(routed.jurisdictions), in_force_on=routed.in_force_on
+        )
         if not found:
             return self._not_found(question, routed)
         clauses = tuple(CitedClause(f.record, f.hit.score) for f in found)
@@ -489,6 +650,37 @@ _RANKED_BY: dict[Role | None, str] = {
 
 
 _NAMED_SHOWN = 20  # clauses an answer cites for a name that has no role
+_VALIDITY_SHOWN = 30  # documents a validity listing names (the rest are counted)
+_LIFECYCLE_INTENTS = {
+    Intent.VALIDITY.value,
+    Intent.ACTED_ON.value,
+    Intent.TRANSMISSION.value,
+    Intent.ALIGNMENT.value,
+}
+_STATUS_GROUPS = {
+    "in_force": IN_FORCE,
+    "repealed": {"repealed"},
+    "expired": {"expired"},
+    "amended": {"amended"},
+    "replaced": {"replaced"},
+    "not_yet": {"not_yet"},
+}
+
+
+def _status_asked(question: str) -> str:
+    """The status a listing question asks for (哪些文件已废止? -> repealed); in force by default."""
+    for status, pattern in (
+        ("repealed", r"废止|废除|repeal"),
+        ("expired", r"失效|过期|expired"),
+        ("replaced", r"替代|取代|新版|replaced|superseded"),
+        ("amended", r"修改|修订|修正|amended"),
+        ("not_yet", r"尚未生效|未生效|not yet"),
+    ):
+        if re.search(pattern, question, re.IGNORECASE):
+            return status
+    return "in_force"
+
+
 _DUE_SHOWN = 50  # clauses a deadline answer cites per unit (the rest are counted)
 
 

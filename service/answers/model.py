@@ -94,6 +94,9 @@ class Answer:
         rewritten: True when an LLM reworded the answer text.
         evidence: For a retrieval answer, the sentences of the first clause that answer the
             question (…有效期是几年? -> 评估报告5年内有效), as written in it.
+        statuses: The policies of cited clauses that are not in force on the day asked about
+            (today unless the question or caller gives one), with their status.
+        on: That day, ``YYYY-MM-DD``.
     """
 
     question: str
@@ -108,6 +111,8 @@ class Answer:
     found: bool = True
     rewritten: bool = False
     evidence: tuple[str, ...] = ()
+    statuses: tuple[tuple[str, str], ...] = ()
+    on: str = ""
 
 
 class AnswerRewriter(Protocol):

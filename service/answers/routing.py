@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from enum import StrEnum
 from functools import cache, lru_cache
 
@@ -37,6 +38,10 @@ class Intent(StrEnum):
     MOST_TASKS = "most_tasks"  # 哪个单位牵头的任务最多?
     COLLABORATORS = "collaborators"  # 县商务局和谁合作最多?
     DUE = "due"  # 2025年底前要完成哪些任务? / Which tasks are due by 2025?
+    VALIDITY = "validity"  # 哪些文件现行有效? / 《X》2022年还有效吗?
+    ACTED_ON = "acted_on"  # 国发〔2019〕11号废止了哪些文件? / Which documents did X repeal?
+    TRANSMISSION = "transmission"  # 哪些地方落实了国发〔2019〕11号，用了多久?
+    ALIGNMENT = "alignment"  # X落实了上位文件的哪些条款，新增了哪些?
     CLARIFY = "clarify"  # 商务局 matches several units: ask back
     SEARCH = "search"  # anything else: hybrid retrieval
 
@@ -73,6 +78,9 @@ class Route:
         compare: The question compares the unit across jurisdictions (各区的水务局分别…).
         due: For a question about time limits, the last day asked about (``YYYY-MM-DD``: 2025年底前,
             by 2025), or ``""`` when it names no date (年底前要完成哪些?); None for other questions.
+        period: For a question about validity, the first and last day it asks about (2022年 ->
+            2022-01-01, 2022-12-31; 2022年3月1日 -> that day twice), or None (today).
+        in_force_on: Only clauses of policies in force on this day (given by the caller).
     """
 
     intent: Intent
@@ -85,6 +93,8 @@ class Route:
     topic: str = ""
     compare: bool = False
     due: str | None = None
+    period: tuple[str, str] | None = None
+    in_force_on: str | None = None
 
     @property
     def units(self) -> list[Unit]:
@@ -100,6 +110,35 @@ def language_of(question: str) -> str:
 
 
 # -- intent patterns --------------------------------------------------------------------------
+
+_ACTED_ON = re.compile(
+    r"(?:废止|废除|撤销|修改|修订|修正|取代|替代)了(?:哪些|什么|哪几)|(?:废止|修改)的(?:是)?哪些|"
+    r"\bwhich (?:documents?|polic\w+|rules?|regulations?|measures?) (?:did|does|do) .{1,80}"
+    r"(?:repeal|amend|abolish|replace)|\bwhat did .{1,80}(?:repeal|amend|abolish)"
+)
+_TRANSMISSION = re.compile(
+    r"哪些(?:地方|地区|省份?|城市|市|县|区|部门|单位|文件)?.{0,6}(?:落实|贯彻|实施|执行|转发|跟进)了?|"
+    r"用了多久|多久.{0,6}(?:落实|出台|跟进)|(?:落实|传导|扩散)(?:情况|链条|时间)|"
+    r"\bwhich (?:places|regions|provinces|cities|counties|jurisdictions|local governments|documents)\b"
+    r".{0,60}\b(?:implement|adopt|follow)|\bhow (?:long|quickly|fast)\b.{0,60}\bimplement|"
+    r"\btransmission\b|\bdiffusion\b"
+)
+_ALIGNMENT = re.compile(
+    r"(?:落实|贯彻|对应|承接|吸收)了?(?:上位|上级|母)?.{0,8}?(?:哪些|哪几|多少)(?:条款|条|内容)|"
+    r"新增了?(?:哪些|什么|多少)|(?:增加|补充)了?哪些(?:条款|内容)|"
+    r"\bwhich (?:clauses|articles|provisions)\b.{0,60}\b(?:implement|take up|cover|copy)|"
+    r"\bwhat .{0,40}\badd(?:s|ed)?\b|\bclause alignment\b"
+)
+_VALIDITY = re.compile(
+    r"现行有效|仍然?有效|还有效|是否有效|有效吗|在有效期|失效了?吗|废止了?吗|还在用吗|"
+    r"(?:已经?|被)(?:废止|失效|修改|替代|取代)|有效的(?:文件|政策|规定|有哪些)|效力|时效|"
+    r"\bin force\b|\bstill (?:valid|apply|applies|effective)\b|\bvalid (?:on|in)\b|"
+    r"\b(?:been )?repealed\b|\bexpired\b"
+)
+_PERIOD = re.compile(
+    r"(?P<y>\d{4})\s*(?:年|-|/)(?:\s*(?P<m>\d{1,2})\s*(?:月|-|/)(?:\s*(?P<d>\d{1,2})\s*日?)?)?|"
+    r"\b(?:in|on|during|as of) (?P<y2>\d{4})\b"
+)
 
 _CITED_BY = re.compile(
     r"被.{0,12}引用|哪些[^《》]{0,14}引用了?\s*(?:它|该|这|此|本|《|[\u4e00-\u9fff]{1,8}〔)|"
@@ -467,9 +506,14 @@ def _role(lowered: str) -> Role | None:
 
 
 def route(
-    question: str, catalogue: UnitCatalogue, known_jurisdictions: Sequence[str] = ()
+    question: str,
+    catalogue: UnitCatalogue,
+    known_jurisdictions: Sequence[str] = (),
+    *,
+    names_policy: bool = False,
 ) -> Route:
-    """Decide what ``question`` asks and about what."""
+    """Decide what ``question`` asks and about what (``names_policy``: the question holds a
+    stored policy's title without 《》, which lifecycle questions take as naming it)."""
     language = language_of(question)
     places = tuple(jurisdictions_in(question, known_jurisdictions))
     mentions = catalogue.find(question, places)
@@ -487,6 +531,7 @@ def route(
     base = Route(
         Intent.SEARCH,
         language,
+        period=_period(question) if _VALIDITY.search(lowered) else None,
         mentions=tuple(mentions),
         jurisdictions=places,
         doc_numbers=doc_numbers,
@@ -495,14 +540,23 @@ def route(
         compare=compare,
         due=due,
     )
-    return replace(base, intent=_intent(lowered, base, role), role=role)
+    return replace(base, intent=_intent(lowered, base, role, names_policy), role=role)
 
 
-def _intent(lowered: str, base: Route, role: Role | None) -> Intent:
+def _intent(lowered: str, base: Route, role: Role | None, names_policy: bool = False) -> Intent:
     """The intent, by the first pattern that fits (order matters: most specific first)."""
     mentions = base.mentions
     if any(m.ambiguous for m in mentions) and not base.compare:
         return Intent.CLARIFY  # a comparison (各区的水务局分别…) answers every match side by side
+    named = bool(base.titles or base.doc_numbers or names_policy)
+    if named and _ALIGNMENT.search(lowered):
+        return Intent.ALIGNMENT
+    if named and _ACTED_ON.search(lowered):
+        return Intent.ACTED_ON
+    if named and _TRANSMISSION.search(lowered) and not _CITED_BY.search(lowered):
+        return Intent.TRANSMISSION
+    if _VALIDITY.search(lowered) and not mentions:
+        return Intent.VALIDITY
     if _CITED_BY.search(lowered):
         return Intent.CITED_BY
     if _CITES.search(lowered) and (base.titles or base.doc_numbers or base.topic or not mentions):
@@ -526,6 +580,29 @@ def _intent(lowered: str, base: Route, role: Role | None) -> Intent:
     if _WHO.search(lowered) and _LEAD_OR_CHARGE.search(lowered):
         return Intent.WHO_LEADS
     return Intent.SEARCH
+
+
+def _period(question: str) -> tuple[str, str] | None:
+    """The days a validity question asks about: 2022年 -> the year's first and last day;
+    2022年3月 -> the month's; 2022年3月1日 -> that day. None when it names no year."""
+    match = _PERIOD.search(question)
+    if match is None:
+        return None
+    year = int(match.group("y") or match.group("y2"))
+    if not 1949 <= year <= 2100:
+        return None
+    month = int(match.group("m")) if match.group("m") else None
+    day = int(match.group("d")) if match.group("d") else None
+    try:
+        if month and day:
+            one = date(year, month, day).isoformat()
+            return one, one
+        if month:
+            last = deadline_date(f"{year}年{month}月")
+            return date(year, month, 1).isoformat(), last
+    except ValueError:
+        return None
+    return f"{year}-01-01", f"{year}-12-31"
 
 
 def _due_date(phrase: str) -> str:

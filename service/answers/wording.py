@@ -9,9 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from policykg.graph.base import PolicySummary, UnitSummary
+from policykg.graph.base import CitationLink, PolicySummary, UnitSummary
+from policykg.graph.views import policy_summary as policy_summary_of
 from policykg.ingest.model import Role, Unit
+from policykg.ingest.validity import status_label
+from policykg.service.alignment import Alignment
 from policykg.service.answers.model import CitedClause
+from policykg.service.lifecycle import LifecycleEvent, PolicyLifecycle, TransmissionRow
 
 
 def policy_label(policy: PolicySummary) -> str:
@@ -364,3 +368,221 @@ def keeps_citations(original: str, rewritten: str) -> bool:
         re.findall(r"[（(][一二三四五六七八九十百]+[)）]|第[^条]{1,6}条", original)
     )
     return all(c in rewritten for c in cited)
+
+
+# -- lifecycle ------------------------------------------------------------------------------------
+
+
+def _period_words(first: str, last: str, language: str) -> str:
+    if first == last:
+        return f"on {first}" if language == "en" else f"{first}"
+    if first[:4] == last[:4] and first[5:] == "01-01" and last[5:] == "12-31":
+        return f"in {first[:4]}" if language == "en" else f"{first[:4]}年"
+    return f"from {first} to {last}" if language == "en" else f"{first}至{last}"
+
+
+def _event_words(event: LifecycleEvent, language: str) -> str:
+    by = policy_label(event.by)
+    day = event.day or ("date unknown" if language == "en" else "日期不详")
+    if language == "en":
+        verb = {"repealed": "repealed", "amended": "amended", "replaced": "replaced"}[event.status]
+        said = f" (“{event.sentence}”)" if event.sentence else ""
+        return f"{verb} by {by} from {day}{said}"
+    verb = {"repealed": "废止", "amended": "修改", "replaced": "新版本替代"}[event.status]
+    said = f"（“{event.sentence}”）" if event.sentence else ""
+    return f"{day}起被{by}{verb}{said}"
+
+
+def validity_one(
+    lifecycle: PolicyLifecycle, first: str, last: str, evidence: str, language: str
+) -> str:
+    """Whether one document was in force over a period, with its dates and what changed it."""
+    start, end = lifecycle.status_on(first), lifecycle.status_on(last)
+    label = policy_label(lifecycle.policy)
+    when = _period_words(first, last, language)
+    events = [e for e in lifecycle.events if e.day is None or e.day <= last]
+    if language == "en":
+        state = (
+            f"was {status_label(start, 'en')}"
+            if start == end
+            else f"changed from {status_label(start, 'en')} to {status_label(end, 'en')}"
+        )
+        text = f"{label} {state} {when}."
+        dates = []
+        if lifecycle.effective:
+            dates.append(f"it took effect on {lifecycle.effective}")
+        if lifecycle.expires:
+            dates.append(f"its term ends on {lifecycle.expires}")
+        if dates:
+            text += " By its own text, " + " and ".join(dates)
+            text += f" (“{evidence}”)." if evidence else "."
+        if events:
+            text += " It was " + "; ".join(_event_words(e, "en") for e in events) + "."
+        if lifecycle.policy.stub:
+            text += " The document itself is not ingested; only what citing documents say is known."
+        return text
+    state = (
+        f"处于{status_label(start)}状态"
+        if start == end
+        else f"由{status_label(start)}变为{status_label(end)}"
+    )
+    text = f"{label}在{when}{state}。"
+    dates = []
+    if lifecycle.effective:
+        dates.append(f"自{lifecycle.effective}起施行")
+    if lifecycle.expires:
+        dates.append(f"有效期至{lifecycle.expires}")
+    if dates:
+        text += "依其原文，" + "，".join(dates) + (f"（“{evidence}”）。" if evidence else "。")
+    if events:
+        text += "；".join(_event_words(e, "zh") for e in events) + "。"
+    if lifecycle.policy.stub:
+        text += "该文件本身尚未收录，以上仅依据引用它的文件。"
+    return text
+
+
+def validity_list(
+    found: Sequence[PolicyLifecycle],
+    status: str,
+    day: str,
+    counts: dict[str, int],
+    language: str,
+    *,
+    shown: int,
+) -> str:
+    """The documents with one status on a day, and how many have each status."""
+    listing = [
+        policy_label(f.policy)
+        + (f"（{f.effective}起施行）" if f.effective and language == "zh" else "")
+        + (f" (in effect from {f.effective})" if f.effective and language == "en" else "")
+        for f in found[:shown]
+    ]
+    more = len(found) - len(listing)
+    tally_en = ", ".join(f"{status_label(s, 'en')} {n}" for s, n in counts.items() if n)
+    tally_zh = "，".join(f"{status_label(s)} {n} 份" for s, n in counts.items() if n)
+    if language == "en":
+        text = f"On {day}, {len(found)} stored document(s) are {status_label(status, 'en')}"
+        text += (": " + "; ".join(listing)) if listing else ""
+        text += f"; and {more} more." if more > 0 else "."
+        return text + f" All stored documents on {day}: {tally_en}."
+    text = f"截至{day}，{status_label(status)}的文件共 {len(found)} 份"
+    text += ("：" + "；".join(listing)) if listing else ""
+    text += f"；另有 {more} 份未列出。" if more > 0 else "。"
+    return text + f"全部已收录文件在该日：{tally_zh}。"
+
+
+def acted_on(policy: PolicySummary, links: Sequence[CitationLink], kind: str, language: str) -> str:
+    """What a document repeals (or amends), each with the sentence that says so."""
+    items = [
+        policy_label(link.target) + (f"（“{link.sentence}”）" if link.sentence else "")
+        for link in links
+    ]
+    if language == "en":
+        verb = "repeals" if kind == "repeals" else "amends"
+        listing = "; ".join(items) or "nothing the store can tell"
+        return f"{policy_label(policy)} {verb} {len(links)} document(s): {listing}."
+    verb = "废止" if kind == "repeals" else "修改"
+    listing = "；".join(items) or "（未见）"
+    return f"{policy_label(policy)}{verb}了 {len(links)} 份文件：{listing}。"
+
+
+_KIND_WORDS = {
+    "zh": {"implements": "贯彻落实", "basis": "作为依据", "cites": "引用"},
+    "en": {"implements": "implements", "basis": "takes it as basis", "cites": "cites"},
+}
+
+
+def transmission(policy: PolicySummary, rows: Sequence[TransmissionRow], language: str) -> str:
+    """Who takes a document up, where, at which level and how many days later, as a table."""
+    words = _KIND_WORDS[language]
+    if language == "en":
+        head = (
+            f"{len(rows)} stored document(s) implement or cite {policy_label(policy)}"
+            + (f" (dated {policy.date})" if policy.date else " (its own date is unknown)")
+            + ":"
+        )
+        table = [
+            "| document | jurisdiction | level | how | date | days after |",
+            "|---|---|---|---|---|---|",
+        ]
+    else:
+        head = (
+            f"落实或引用{policy_label(policy)}的已收录文件共 {len(rows)} 份"
+            + (
+                f"（原文件日期 {policy.date}）"
+                if policy.date
+                else "（原文件日期不详，无法计算用时）"
+            )
+            + "："
+        )
+        table = ["| 文件 | 辖区 | 层级 | 方式 | 日期 | 用时（天） |", "|---|---|---|---|---|---|"]
+    for row in rows:
+        table.append(
+            f"| {policy_label(row.policy)} | {row.policy.jurisdiction or ''} | {row.level} | "
+            f"{words.get(row.kind, row.kind)} | {row.policy.date or ''} | "
+            f"{'' if row.days_after is None else row.days_after} |"
+        )
+    return head + "\n" + "\n".join(table) if rows else head.rstrip("：:") + "。"
+
+
+def alignment(found: Alignment, language: str, shown: int = 12) -> str:
+    """What a local document takes up from its parent clause by clause, and what it adds."""
+    local, parent = (
+        policy_label(policy_summary_of(found.local)),
+        policy_label(policy_summary_of(found.parent)),
+    )
+    copied, adapted, added = (found.count(k) for k in ("copied", "adapted", "local"))
+    covered = sum(taken for _, taken in found.covered)
+    pairs = [a for a in found.clauses if a.parent is not None][:shown]
+    extras = [a for a in found.clauses if a.parent is None][:shown]
+    if language == "en":
+        text = (
+            f"{local} takes up {covered} of the {len(found.covered)} clauses of {parent}: "
+            f"{copied} clause(s) copied, {adapted} adapted; {added} clause(s) are local additions."
+        )
+        text += " Pairs: " + "; ".join(
+            f"{a.clause.marker} ← {parent}{a.parent.marker} ({a.label})" for a in pairs if a.parent
+        )
+        text += ". Local additions: " + "; ".join(
+            f"{local}{a.clause.marker}{a.clause.title}" for a in extras
+        )
+        missing = [c.marker for c in found.uncovered][:shown]
+        return text + (". Not taken up: " + "、".join(missing) + "." if missing else ".")
+    text = (
+        f"{local}落实了{parent}{len(found.covered)} 条中的 {covered} 条："
+        f"照搬 {copied} 条，调整 {adapted} 条；新增 {added} 条。"
+    )
+    text += "对应：" + "；".join(
+        f"{a.clause.marker}←{parent}{a.parent.marker}（{_LABELS_ZH[a.label]}）"
+        for a in pairs
+        if a.parent
+    )
+    text += "。新增：" + "；".join(f"{local}{a.clause.marker}{a.clause.title}" for a in extras)
+    missing = [c.marker for c in found.uncovered][:shown]
+    return text + ("。未落实：" + "、".join(missing) + "。" if missing else "。")
+
+
+_LABELS_ZH = {"copied": "照搬", "adapted": "调整", "local": "新增"}
+
+
+def status_note(
+    statuses: Sequence[tuple[str, str]], titles: dict[str, str], day: str, language: str
+) -> str:
+    """A note on cited clauses whose documents are not in force on ``day``."""
+    if not statuses:
+        return ""
+    if language == "en":
+        items = "; ".join(f"《{titles.get(p, p)}》 is {status_label(s, 'en')}" for p, s in statuses)
+        return f"\nNote (as of {day}): {items}; its clauses are shown for reference."
+    items = "；".join(f"《{titles.get(p, p)}》{status_label(s)}" for p, s in statuses)
+    return f"\n注（截至{day}）：{items}，相关条款仅供参考。"
+
+
+def no_parent(local: PolicySummary, language: str) -> str:
+    """A document whose parent document (the one it implements) is not stored."""
+    if language == "en":
+        return (
+            f"{policy_label(local)} implements or rests on no document this store holds in full, "
+            "so its clauses cannot be aligned (ingest the parent document first)."
+        )
+    return f"{policy_label(local)}所落实或依据的上位文件尚未收录全文，无法逐条对照（请先导入上位文件）。"
