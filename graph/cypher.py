@@ -452,9 +452,9 @@ ORDER BY order
 CITATION_LINKS = f"""
 MATCH (s:{POLICY})-[r:{CITES}]->(p:{POLICY})
 WHERE s.stub = false
-RETURN s.id AS source, {_POLICY_SUMMARY}, r.kind AS kind, r.sentence AS sentence,
+RETURN s.id AS citing, {_POLICY_SUMMARY}, r.kind AS kind, r.sentence AS sentence,
        r.order AS order
-ORDER BY source, order
+ORDER BY citing, order
 """
 
 CITED_BY = f"""

@@ -130,7 +130,7 @@ def citations(tx: Tx, policy_id: str) -> list[PolicySummary]:
 
 def citation_links(tx: Tx) -> list[CitationLink]:
     return [
-        CitationLink(row["source"], policy_summary(row), row["kind"] or "cites", row["sentence"])
+        CitationLink(row["citing"], policy_summary(row), row["kind"] or "cites", row["sentence"])
         for row in tx.rows(cypher.CITATION_LINKS)
     ]
 

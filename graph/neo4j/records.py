@@ -53,8 +53,10 @@ def stored_policy_properties(policy: Policy) -> dict[str, Any]:
     return {
         **policy_properties(policy),
         "json": json.dumps(policy_to_dict(policy), ensure_ascii=False),
+        # Kind and sentence too: a citation resolved again (its stub now stored) keeps them.
         "citations": json.dumps(
-            [[c.title, c.doc_number] for c in policy.citations], ensure_ascii=False
+            [[c.title, c.doc_number, c.kind, c.sentence] for c in policy.citations],
+            ensure_ascii=False,
         ),
         "cited_text": cited_text,
         "cited_overflow": overflow or None,
@@ -88,8 +90,13 @@ def policy_from_json(policy_id: str, document: str) -> Policy:
 def citations_from_json(policy_id: str, document: str) -> tuple[Citation, ...]:
     """A stored policy's citations from its ``citations`` property."""
     try:
-        return tuple(Citation(title, doc_number) for title, doc_number in json.loads(document))
-    except (TypeError, ValueError) as e:
+        # Stores written before kinds were read hold [title, 文号] pairs.
+        return tuple(
+            Citation(row[0], row[1], kind=row[2] if len(row) > 2 else "cites",
+                     sentence=row[3] if len(row) > 3 else None)
+            for row in json.loads(document)
+        )  # fmt: skip
+    except (TypeError, ValueError, IndexError) as e:
         raise StoreCorruptError(f"stored citations of {policy_id} are not valid: {e}") from e
 
 

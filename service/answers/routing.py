@@ -519,7 +519,7 @@ def route(
     mentions = catalogue.find(question, places)
     if not mentions and re.search(r"[A-Za-z]{2}", question):  # English names need Latin letters
         mentions = catalogue.find_english(question, places)
-    doc_numbers = tuple(m.text for m in find_doc_numbers(question))
+    doc_numbers = tuple(_issuer_only(m.text) for m in find_doc_numbers(question))
     titles = tuple(re.findall(r"《([^》]+)》", question))
     lowered = question.lower()
     role = _role(lowered)
@@ -580,6 +580,13 @@ def _intent(lowered: str, base: Route, role: Role | None, names_policy: bool = F
     if _WHO.search(lowered) and _LEAD_OR_CHARGE.search(lowered):
         return Intent.WHO_LEADS
     return Intent.SEARCH
+
+
+def _issuer_only(number: str) -> str:
+    """A 文号 found in a question without the words before its issuer code (哪些地方落实了国发
+    〔2019〕11号 -> 国发〔2019〕11号): an issuer code holds no particle or verb ending."""
+    head, bracket, tail = number.partition("〔")
+    return re.sub(r"^.*(?:了|的|是|和|与|及|对|把|被|将|在|由|按|照|据)", "", head) + bracket + tail
 
 
 def _period(question: str) -> tuple[str, str] | None:

@@ -104,6 +104,19 @@ class Due:
 
 
 @dataclass(frozen=True)
+class Lifecycle:
+    """A question about documents' validity, what one repeals, who implements one, or how a local
+    one aligns with its parent, naming ``named`` (a title or 文号; "" for a listing). Their answers
+    are tested on their own documents in tests/service/test_lifecycle.py."""
+
+    id: str
+    lang: str
+    question: str
+    intent: str
+    named: str = ""
+
+
+@dataclass(frozen=True)
 class NotFound:
     """A unit no document names: not found, offering ``nearest`` among the candidates if given."""
 
@@ -247,11 +260,29 @@ DUE = [
         unit="县商务局", intent="unit_duties"),
 ]  # fmt: skip
 
-HAND_QUESTIONS: list[CitedBy | Collaborators | Clarify | Due] = [
+SEED_TITLE = "开发区改革开放实施意见"
+LIFECYCLE = [
+    Lifecycle("hl01", "zh", "哪些文件现行有效？", "validity"),
+    Lifecycle("hl02", "en", "Which documents are still in force?", "validity"),
+    Lifecycle("hl03", "zh", f"《{SEED_TITLE}》2022年还有效吗？", "validity", SEED_TITLE),
+    Lifecycle("hl04", "zh", f"《{SEED_TITLE}》废止了哪些文件？", "acted_on", SEED_TITLE),
+    Lifecycle("hl05", "en", f"Which documents did 《{SEED_TITLE}》 repeal?", "acted_on", SEED_TITLE),
+    Lifecycle("hl06", "zh", "哪些地方落实了国发〔2019〕11号，用了多久？", "transmission",
+              "国发〔2019〕11号"),
+    Lifecycle("hl07", "en", "Which places implement 国发〔2019〕11号 and how long did it take?",
+              "transmission", "国发〔2019〕11号"),
+    Lifecycle("hl08", "zh", f"《{SEED_TITLE}》落实了上位文件的哪些条款，新增了哪些？", "alignment",
+              SEED_TITLE),
+    Lifecycle("hl09", "en", f"Which clauses of its parent document does 《{SEED_TITLE}》 implement, "
+              "and what does it add?", "alignment", SEED_TITLE),
+]  # fmt: skip
+
+HAND_QUESTIONS: list[CitedBy | Collaborators | Clarify | Due | Lifecycle] = [
     *CITED_BY,
     *COLLABORATORS,
     *CLARIFY,
     *DUE,
+    *LIFECYCLE,
 ]
 
 NOT_FOUND = [

@@ -21,6 +21,7 @@ import pytest
 from policykg.graph.base import GraphStore
 from policykg.ingest.errors import InvalidRequestError, NotFoundError
 from policykg.service.core import PolicyService
+from tests.conftest import SEED
 from tests.helpers import hashing_workspace
 
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "lifecycle" / "docs"
@@ -32,7 +33,7 @@ EXPIRING = "阿府办发〔2021〕21号"  # 阿坝州政务数据资源管理暂
 
 def _service(data: Path, graph: GraphStore | None = None) -> PolicyService:
     workspace = hashing_workspace(data, graph)
-    report = workspace.ingest_paths([DOCS])
+    report = workspace.ingest_paths([DOCS, SEED])
     assert not report.failed, report.failed
     return PolicyService(workspace)
 
@@ -72,7 +73,7 @@ def check_lifecycle(service: PolicyService) -> None:
     titles = [p.title for p in in_force.items]
     numbers = [p.doc_number for p in in_force.items]
     assert titles.count(VERSIONS) == 1 and REPEALED not in titles and EXPIRING not in numbers
-    assert in_force.counts == {"in_force": 4, "replaced": 1, "repealed": 1, "expired": 1}
+    assert in_force.counts == {"in_force": 5, "replaced": 1, "repealed": 1, "expired": 1}
     listing = service.ask("哪些文件现行有效？")
     assert listing.intent == "validity" and REPEALER in listing.answer
     assert f"《{REPEALED}》" not in listing.answer.split("全部")[0]
@@ -108,7 +109,17 @@ def check_lifecycle(service: PolicyService) -> None:
     ]
     assert table.rows[0].days_after == 3485  # 2011-01-08 (revision) -> 2020-07-24
     spread = service.ask("哪些地方落实了《城市绿化条例》，用了多久？")
-    assert spread.intent == "transmission" and "| 《枣庄市城市绿化条例》 | 枣庄市 | 市 |" in spread.answer
+    assert (
+        spread.intent == "transmission"
+        and "| 《枣庄市城市绿化条例》 | 枣庄市 | 市 |" in spread.answer
+    )
+
+    # A central document known only from citations: who implements it (its own date unknown).
+    central = service.ask("哪些地方落实了国发〔2019〕11号，用了多久？")
+    assert central.intent == "transmission" and central.found, central.answer
+    assert [p.title for p in central.policies][1:] == ["开发区改革开放实施意见"]
+    assert "日期不详" in central.answer
+    assert service.transmission("国发〔2019〕11号").rows[0].kind == "implements"
 
     # Clause alignment with the parent document the local one names.
     aligned = service.alignment("枣庄市城市绿化条例")

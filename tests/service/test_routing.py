@@ -15,6 +15,7 @@ from tests.service.hand_questions import (
     Clarify,
     Collaborators,
     Due,
+    Lifecycle,
 )
 
 KNOWN_MISROUTES = {
@@ -53,7 +54,7 @@ def test_the_known_misroutes_are_fixture_questions() -> None:
 
 @pytest.mark.parametrize("case", [param(c, c.id, MISROUTED) for c in HAND_QUESTIONS])
 def test_hand_question_routes_to_its_intent(
-    corpus_store: CorpusStore, case: CitedBy | Collaborators | Clarify | Due
+    corpus_store: CorpusStore, case: CitedBy | Collaborators | Clarify | Due | Lifecycle
 ) -> None:
     routed = corpus_store.answerer.route(case.question)
     assert routed.intent.value == case.intent, (case.question, routed)
@@ -67,6 +68,9 @@ def test_hand_question_routes_to_its_intent(
         assert [u.name for u in routed.units][:1] == ([case.unit] if case.unit else [])
     elif isinstance(case, Collaborators):
         assert routed.units and routed.units[0].name == case.unit
+    elif isinstance(case, Lifecycle):
+        named = (*routed.titles, *routed.doc_numbers)
+        assert (case.named in named) if case.named else not named
     else:
         [ambiguous] = [m for m in routed.mentions if m.ambiguous]
         assert ambiguous.text.lower() == case.mention
@@ -74,7 +78,7 @@ def test_hand_question_routes_to_its_intent(
 
 
 def test_every_intent_is_routed_in_both_languages() -> None:
-    """Fixture questions and the hand table together reach all eleven intents, zh and en."""
+    """Fixture questions and the hand table together reach every intent, zh and en."""
     covered = {(q["intent"], q["lang"]) for q in FIXTURE_QUESTIONS}
     covered |= {(c.intent, c.lang) for c in HAND_QUESTIONS}
     missing = {(i.value, lang) for i in Intent for lang in ("zh", "en")} - covered
