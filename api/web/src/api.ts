@@ -92,6 +92,69 @@ export interface PolicySummary {
   source: string | null;
   stub: boolean;
   clause_count: number;
+  effective?: string | null;
+  expires?: string | null;
+  status?: string | null;
+}
+
+/** A cited or citing policy with what the citing one does with the cited one. */
+export interface Citation extends PolicySummary {
+  kind: string;
+  sentence: string | null;
+}
+
+export interface LifecycleEvent {
+  status: string;
+  day: string | null;
+  by: PolicyRef;
+  sentence: string | null;
+}
+
+export interface Lifecycle {
+  policy: PolicyRef;
+  on: string;
+  status: string;
+  status_label: string;
+  effective: string | null;
+  expires: string | null;
+  evidence: string;
+  events: LifecycleEvent[];
+}
+
+export interface TransmissionRow {
+  policy: PolicyRef;
+  date: string | null;
+  kind: string;
+  level: string;
+  days_after: number | null;
+  sentence: string | null;
+}
+
+export interface Transmission {
+  policy: PolicyRef;
+  date: string | null;
+  rows: TransmissionRow[];
+}
+
+export interface AlignedClause {
+  clause_id: string;
+  marker: string;
+  title: string;
+  label: string;
+  parent_clause_id: string | null;
+  parent_marker: string | null;
+  parent_title: string | null;
+  similarity: number;
+  overlap: number;
+}
+
+export interface Alignment {
+  local: PolicyRef;
+  parent: PolicyRef;
+  counts: Record<string, number>;
+  covered: number;
+  clauses: AlignedClause[];
+  parent_clauses: { clause_id: string; marker: string; title: string; covered: boolean }[];
 }
 
 export interface OutlineClause {
@@ -113,8 +176,9 @@ export interface PolicyDetail {
   policy: PolicySummary;
   preamble: string;
   sections: OutlineSection[];
-  cites: PolicySummary[];
-  cited_by: PolicySummary[];
+  cites: Citation[];
+  cited_by: Citation[];
+  lifecycle: Lifecycle | null;
 }
 
 export interface GraphNode {
@@ -202,6 +266,8 @@ export const api = {
   policies: (params: { offset?: number; limit?: number; jurisdiction?: string }) =>
     request<Page<PolicySummary>>(url("policies", params)),
   policy: (id: string) => request<PolicyDetail>(url(`policies/${enc(id)}`)),
+  transmission: (id: string) => request<Transmission>(url(`transmission/${enc(id)}`)),
+  alignment: (id: string) => request<Alignment>(url(`alignment/${enc(id)}`)),
   neighborhood: (nodeId: string, depth = 1, limit = 200) =>
     request<GraphView>(url("graph/neighborhood", { node_id: nodeId, depth, limit })),
   collaboration: (params: { jurisdiction?: string; unit_id?: string; min_weight?: number; limit?: number }) =>
