@@ -226,26 +226,30 @@ class PolicyKGTools:
 
     def document_validity(
         self,
-        document: Annotated[
-            str | None,
-            Field(description="A document's 文号, title or id; omit to list documents by status"),
-        ] = None,
+        document: Annotated[str, Field(min_length=1, description="A document's 文号, title or id")],
         on: Annotated[str | None, Field(description="The day, YYYY-MM-DD; default today")] = None,
-        status: Annotated[
-            Literal["in_force", "amended", "replaced", "repealed", "expired", "not_yet", "all"],
-            Field(description="For a listing: which status (in_force includes amended)"),
-        ] = "in_force",
-    ) -> contract.PolicyLifecycleOut | contract.ValidityPage:
+    ) -> contract.PolicyLifecycleOut:
         """Whether a document is in force on a day (现行有效/已被修改/已废止/失效/尚未生效), and why.
 
         Read from the documents themselves: the document's own 自…起施行 / 有效期 sentences
         (returned as `evidence`), and `events` by later stored documents that repeal or amend it
-        or replace it with a newer version, each with the sentence that says so. Without a
-        document: the stored documents with `status` on the day, with counts per status.
+        or replace it with a newer version, each with the sentence that says so.
         """
-        if document is not None:
-            return self.service.lifecycle(document, on)
-        return self.service.validity(on, status)
+        return self.service.lifecycle(document, on)
+
+    def documents_in_force(
+        self,
+        on: Annotated[str | None, Field(description="The day, YYYY-MM-DD; default today")] = None,
+        status: Annotated[
+            Literal["in_force", "amended", "replaced", "repealed", "expired", "not_yet", "all"],
+            Field(description="Which status to list (in_force includes amended documents)"),
+        ] = "in_force",
+        jurisdiction: JurisdictionFilter = None,
+        limit: Annotated[int, Field(ge=1, le=500, description="How many documents")] = 50,
+    ) -> contract.ValidityPage:
+        """List the stored documents with a status on a day (what is in force, repealed,
+        expired …), with the count of documents per status."""
+        return self.service.validity(on, status, jurisdiction=jurisdiction, limit=limit)
 
     def transmission(
         self,
@@ -340,6 +344,7 @@ def build_mcp_server(service: PolicyService) -> MCPServer:
         (tools.list_units, "List units"),
         (tools.list_jurisdictions, "List jurisdictions"),
         (tools.document_validity, "Is a document in force"),
+        (tools.documents_in_force, "Documents in force on a day"),
         (tools.transmission, "Who implements a document"),
         (tools.clause_alignment, "Align a document with its parent"),
     ]

@@ -178,3 +178,58 @@ def test_cli_exports_transmission_as_csv_and_reads_validity(tmp_path: Path) -> N
     assert rows[0]["days_after"] == "3485" and "根据" in rows[0]["sentence"]
     shown = run("validity", REPEALED, "--on", "2023-01-01")
     assert "已废止" in shown and REPEALER in shown
+
+
+def test_http_and_mcp_faces_answer_the_lifecycle_like_the_service(tmp_path: Path) -> None:
+    """The HTTP routes and MCP tools return the service's models for the same calls."""
+    import anyio
+    from fastapi.testclient import TestClient
+    from mcp.client import Client
+
+    from policykg.api.app import create_app
+    from policykg.api.mcp_server import build_mcp_server
+    from policykg.api.settings import Settings
+
+    service = _service(tmp_path / "data")
+    with TestClient(create_app(Settings(data_dir=tmp_path / "data"), service.workspace)) as http:
+        one = http.get(f"/validity/{REPEALED}", params={"on": "2023-01-01"}).json()
+        assert one["status"] == "repealed" and one["events"][0]["by"]["title"] == REPEALER
+        listing = http.get("/validity", params={"on": "2025-01-01", "status": "repealed"}).json()
+        assert [p["title"] for p in listing["items"]] == [REPEALED]
+        assert http.get("/validity", params={"on": "0"}).status_code == 422
+        spread = http.get("/transmission/城市绿化条例").json()
+        assert [r["policy"]["title"] for r in spread["rows"]] == ["枣庄市城市绿化条例"]
+        aligned = http.get("/alignment/枣庄市城市绿化条例").json()
+        assert aligned["parent"]["title"] == "城市绿化条例" and len(aligned["clauses"]) == 48
+        asked = http.post("/ask", json={"question": "个体工商户登记", "in_force_on": "2023-01-01"})
+        assert all(c["policy_title"] != REPEALED for c in asked.json()["clauses"])
+        hits = http.get("/search", params={"q": "个体工商户 登记", "mode": "bm25", "k": 20}).json()
+        assert {h["policy_status"] for h in hits["hits"] if h["policy_title"] == REPEALED} == {
+            "repealed"
+        }
+
+    async def body(client: Client) -> None:
+        found = (
+            await client.call_tool("document_validity", {"document": REPEALED})
+        ).structured_content
+        assert found is not None and found["status"] == "repealed", found
+        page = (
+            await client.call_tool("documents_in_force", {"on": "2025-01-01", "status": "expired"})
+        ).structured_content
+        assert page is not None and [p["doc_number"] for p in page["items"]] == [EXPIRING]
+        rows = (
+            await client.call_tool("transmission", {"document": "城市绿化条例"})
+        ).structured_content
+        assert rows is not None and rows["rows"][0]["level"] == "市"
+        pairs = (
+            await client.call_tool("clause_alignment", {"document": "枣庄市城市绿化条例"})
+        ).structured_content
+        assert pairs is not None and sum(pairs["counts"].values()) == 48
+
+    async def session() -> None:
+        with anyio.fail_after(60):
+            async with Client(build_mcp_server(service)) as client:
+                await body(client)
+
+    anyio.run(session)
+    service.close()
