@@ -237,13 +237,17 @@ class Lifecycle:
         rows.sort(key=lambda r: (r.policy.date is None, r.policy.date or "", r.policy.title))
         return rows
 
-    def chains(self, limit: int = 10) -> list[list[PolicySummary]]:
-        """The longest implementation chains (local -> … -> central, along ``implements`` and
-        ``basis`` links), longest first; each chain starts at a document nothing implements."""
+    def chains(
+        self, limit: int = 10, kinds: Iterable[str] = IMPLEMENTING_KINDS
+    ) -> list[list[PolicySummary]]:
+        """The longest implementation chains (local -> … -> central, along links of ``kinds``:
+        ``implements`` and ``basis`` by default), longest first; each chain starts at a document
+        nothing implements."""
+        wanted = set(kinds)
         up: dict[str, list[str]] = defaultdict(list)
         implemented: set[str] = set()
         for link in self.links:
-            if link.kind in IMPLEMENTING_KINDS and link.source != link.target.id:
+            if link.kind in wanted and link.source != link.target.id:
                 up[link.source].append(link.target.id)
                 implemented.add(link.target.id)
         longest: dict[str, list[str]] = {}
