@@ -9,8 +9,10 @@ import re
 from policykg.ingest.model import CITATION_STRENGTH, Citation
 from policykg.ingest.structure import find_doc_numbers, normalise_doc_number
 
+_NOTICE = r"(?:的(?:通知|决定|意见|批复|函))?"
+"""《X》的通知（文号）: the notice that issued X, named by its 文号 (as repeals often name them)."""
 _TITLED = re.compile(
-    r"《(?P<title>[^《》\n]{2,120})》\s*(?:[（(]\s*(?P<number>[^（）()\n]{2,40}?)\s*[)）])?"
+    rf"《(?P<title>[^《》\n]{{2,120}})》\s*(?:{_NOTICE}\s*[（(]\s*(?P<number>[^（）()\n]{{2,40}}?)\s*[)）])?"
 )
 _ISSUER_BEFORE = re.compile(r"([\u4e00-\u9fff、]{2,30})$")
 _ISSUER_WORDS = re.compile(
@@ -89,10 +91,10 @@ def find_citations(text: str, own_title: str | None, own_doc_number: str | None)
 
 _SENTENCE_BREAK = re.compile(r"[。；;！？!?\n]")
 _CLAUSE_BREAK = re.compile(r"[，,：:。；;！？!?\n]")
-_CITED = r"(?:《[^《》]*》|[\u4e00-\u9fff]{1,8}〔\d{4}〕\d+号)(?:\s*[（(][^（）()]{0,40}[)）])?"
+_CITED = rf"(?:《[^《》]*》|[\u4e00-\u9fff]{{1,8}}〔\d{{4}}〕\d+号)(?:\s*{_NOTICE}\s*[（(][^（）()]{{0,40}}[)）])?"
 _LISTED_BEFORE = re.compile(rf"(?:{_CITED}\s*(?:[、，,]|和|及|以及|与|或)\s*)+$")
 _LISTED_AFTER = re.compile(
-    rf"^(?:\s*[（(][^（）()]{{0,40}}[)）])?"
+    rf"^(?:\s*{_NOTICE}\s*[（(][^（）()]{{0,40}}[)）])?"
     rf"(?:\s*(?:[、，,]|和|及|以及|与)[^《》。；;]{{0,80}}?{_CITED})*"  # 和…发布的《Y》
 )
 _REPEALED_AFTER = re.compile(

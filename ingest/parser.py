@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from policykg.ingest import ids
@@ -151,7 +151,7 @@ def parse_document(
     )
     clauses = _build_clauses(policy_key, outline, roles, book, sections)
     known.add(place.name, [n for c in clauses for n in (*c.lead_units, *c.responsible_units)])
-    full_text = "\n".join([outline.preamble, *(c.text for c in clauses)])
+    full_text = _document_text(outline.preamble, sections, clauses)
     validity = read_validity("\n".join([full_text, *outline.signature]), header.date)
     return Policy(
         id=policy_key,
@@ -172,6 +172,20 @@ def parse_document(
         expires=validity.expires,
         validity_evidence=validity.evidence,
     )
+
+
+def _document_text(preamble: str, sections: Sequence[Section], clauses: Sequence[Clause]) -> str:
+    """The text citations and validity are read from, in document order: the preamble, then each
+    section's own text (a 附则 without numbered items, say) before its clauses."""
+    by_section: dict[str, list[str]] = {}
+    for clause in clauses:
+        by_section.setdefault(clause.section_id, []).append(clause.text)
+    parts = [preamble, *by_section.pop("", [])]
+    for section in sections:
+        parts += [section.text, *by_section.pop(section.id, [])]
+    for rest in by_section.values():  # clauses of a section not listed (none expected)
+        parts += rest
+    return "\n".join(p for p in parts if p)
 
 
 def _jurisdiction(
@@ -249,7 +263,7 @@ class _FoundRoles:
                         units[i] = UnitName(listed.name, listed.written, (*listed.aliases, *extra))
 
 
-PARSER_VERSION = "14.20"
+PARSER_VERSION = "14.21"
 """How documents are read. Raise it with every change to what the parser makes of a document
 (clauses, roles, sources, deadlines, units): a policy's id includes it, so ingesting the same
 files again after an upgrade re-reads them and replaces the stored versions (their embeddings

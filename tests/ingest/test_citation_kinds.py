@@ -71,3 +71,31 @@ def test_the_classifier_agrees_with_the_gold_read_by_hand() -> None:
         kind, _ = citation_kind(item["sentence"], at, at + len(item["title"]) + 2)
         right += kind == item["kind"]
     assert right / len(items) >= 0.93
+
+
+def test_notices_named_by_their_number_are_all_repealed() -> None:
+    """原《A（试行）》的通知（文号1）、《B》的通知（文号2）、《C》（文号3）同时废止: each repealed, with its 文号."""
+    text = (
+        "本意见自发布之日起施行，原《青浦区关于加强建筑垃圾管理工作的意见（试行）》的通知（青建整办〔2024〕1号）、"
+        "《青浦区联合打击非法运输工作机制（试行）》的通知（青建整办〔2024〕2号）、"
+        "《青浦区关于加强消纳场所管理工作的通知》（青建整办〔2024〕3号）同时废止。"
+    )
+    found = [(c.kind, c.doc_number) for c in find_citations(text, "X", None)]
+    assert found == [("repeals", f"青建整办〔2024〕{n}号") for n in (1, 2, 3)]
+
+
+def test_a_sections_own_text_is_read_for_citations_and_validity() -> None:
+    """A section's text before its numbered items stays on the section; it is read all the same."""
+    raw = RawDocument(
+        source="annex.txt",
+        format="txt",
+        text="关于加强建筑垃圾管理的实施意见\n一、主要任务\n（一）加强源头管控。\n（二）规范运输。\n"
+        "二、附则\n本意见自2025年9月18日起施行，《青浦区建筑垃圾管理办法（试行）》同时废止。\n"
+        "（一）本意见由区建设管理委负责解释。\n",
+    )
+    policy = parse_document(raw)
+    assert "同时废止" in policy.sections[-1].text  # the section's own text, not a clause
+    assert [(c.kind, c.title) for c in policy.citations] == [
+        ("repeals", "青浦区建筑垃圾管理办法（试行）")
+    ]
+    assert policy.effective == "2025-09-18"
