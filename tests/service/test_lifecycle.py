@@ -113,6 +113,8 @@ def check_lifecycle(service: PolicyService) -> None:
         spread.intent == "transmission"
         and "| 《枣庄市城市绿化条例》 | 枣庄市 | 市 |" in spread.answer
     )
+    english = service.ask("Which places implement 《城市绿化条例》 and how long did it take?")
+    assert english.intent == "transmission" and "3485" in english.answer, english.answer
 
     # A central document known only from citations: who implements it (its own date unknown).
     central = service.ask("哪些地方落实了国发〔2019〕11号，用了多久？")
@@ -134,6 +136,10 @@ def check_lifecycle(service: PolicyService) -> None:
     question = service.ask("《枣庄市城市绿化条例》落实了上位文件的哪些条款，新增了哪些？")
     assert question.intent == "alignment" and "新增" in question.answer
     assert len(question.clauses) == 48
+    english = service.ask(
+        "Which clauses of its parent document does 《枣庄市城市绿化条例》 implement, and what does it add?"
+    )
+    assert english.intent == "alignment" and "local additions" in english.answer, english.answer
     with pytest.raises(NotFoundError):
         service.alignment("城市绿化条例")  # rests on nothing stored
 
