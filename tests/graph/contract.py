@@ -253,6 +253,25 @@ class GraphStoreContract:
         assert seeded.citations(seed_policy.id)[1].stub
         assert seeded.stats().stub_policies == len(seed_policy.citations)
 
+    def test_citation_links_keep_their_kind_when_a_stub_is_filled_in(
+        self, seeded: GraphStore, seed_policy: Policy
+    ) -> None:
+        """Every CITES link with its kind and sentence, also after the cited document arrives
+        (the citation is then resolved again from what the store kept of it)."""
+        kinds = {c.doc_number or c.title: c.kind for c in seed_policy.citations}
+        links = seeded.citation_links()
+        assert [(link.source, link.target.doc_number or link.target.title) for link in links] == [
+            (seed_policy.id, c.doc_number or c.title) for c in seed_policy.citations
+        ]
+        assert [link.kind for link in links] == list(kinds.values())
+        assert "implements" in kinds.values()
+        seeded.write_policies([parse_text(CITED_PROVINCIAL, "hebei.md")])
+        after = seeded.citation_links()
+        assert [(link.kind, link.sentence) for link in after] == [
+            (link.kind, link.sentence) for link in links
+        ]
+        assert not after[1].target.stub and after[1].target.clause_count > 0
+
     def test_stub_exists_before_the_policy_citing_it_is_deleted(
         self, store: GraphStore, seed_policy: Policy
     ) -> None:
