@@ -128,11 +128,13 @@ class GraphNode:
 
 @dataclass(frozen=True, slots=True)
 class GraphEdge:
-    """A relationship of a graph view."""
+    """A relationship of a graph view; ``kind`` is a CITES relationship's kind (basis,
+    implements, amends, repeals, cites), None on other relationships."""
 
     source: str
     target: str
     type: str
+    kind: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

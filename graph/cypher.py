@@ -514,7 +514,7 @@ UNWIND $element_ids AS element_id
 MATCH (a) WHERE elementId(a) = element_id
 MATCH (a)-[r]->(b)
 WHERE elementId(b) IN $element_ids
-RETURN elementId(a) AS source, elementId(b) AS target, type(r) AS type
+RETURN elementId(a) AS source, elementId(b) AS target, type(r) AS type, r.kind AS kind
 """
 
 JURISDICTION_COUNTS = f"""

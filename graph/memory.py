@@ -882,7 +882,10 @@ class MemoryGraphStore:
         nodes = tuple(self._view_node(n) for n in seen)
         edges = tuple(
             sorted(
-                (GraphEdge(s, t, d["type"]) for s, t, d in g.subgraph(seen).edges(data=True)),
+                (
+                    GraphEdge(s, t, d["type"], d.get("kind"))
+                    for s, t, d in g.subgraph(seen).edges(data=True)
+                ),
                 key=lambda e: (e.source, e.target, e.type),
             )
         )

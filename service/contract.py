@@ -588,6 +588,10 @@ class GraphEdgeOut(BaseModel):
     target: str
     type: str
     weight: int | None = None
+    kind: str | None = Field(
+        default=None,
+        description="A CITES relationship's kind: basis, implements, amends, repeals, cites",
+    )
 
 
 class GraphView(BaseModel):

@@ -550,7 +550,7 @@ class PolicyService:
                 for n in view.nodes
             ],
             edges=[
-                contract.GraphEdgeOut(source=e.source, target=e.target, type=e.type)
+                contract.GraphEdgeOut(source=e.source, target=e.target, type=e.type, kind=e.kind)
                 for e in view.edges
             ],
             truncated=view.truncated,

@@ -237,7 +237,7 @@ def neighborhood(tx: Tx, node_id: str, depth: int, limit: int) -> Subgraph:
         frontier = next_frontier
     edges = sorted(
         (
-            GraphEdge(views[row["source"]].id, views[row["target"]].id, row["type"])
+            GraphEdge(views[row["source"]].id, views[row["target"]].id, row["type"], row["kind"])
             for row in tx.rows(cypher.EDGES_AMONG, element_ids=seen)
         ),
         key=lambda e: (e.source, e.target, e.type),

@@ -83,3 +83,20 @@ def test_a_repealed_regulation_says_so_and_by_which_document(
     expect(page.locator(".lifecycle.status-repealed")).to_contain_text("repealed 已废止")
     expect(page.locator(".lifecycle-events li")).to_contain_text("《促进个体工商户发展条例》")
     expect(page.locator(".cited-by-item[data-kind='repeals']")).to_have_count(1)
+
+
+def test_the_graph_draws_a_repeal_apart_from_a_plain_citation(
+    page: Page, base: str, api: httpx.Client
+) -> None:
+    from playwright.sync_api import expect
+
+    repealer = _policy_id(api, "促进个体工商户发展条例")
+    open_at(page, base, "#/graph/" + repealer, 1280)
+    page.wait_for_selector("#graph-canvas[data-ready='true']")
+    kinds = page.evaluate("window.policykgExplorer.cy.edges('.cites').map(e => e.data('kind'))")
+    assert "repeals" in kinds, kinds
+    color = page.evaluate(
+        "window.policykgExplorer.cy.edges('.kind-repeals')[0].style('line-color')"
+    )
+    assert color == "rgb(180,35,24)", color
+    expect(page.locator(".legend", has_text="Edges")).to_contain_text("Repeals 废止")

@@ -265,6 +265,10 @@ class GraphStoreContract:
         ]
         assert [link.kind for link in links] == list(kinds.values())
         assert "implements" in kinds.values()
+        view = seeded.neighborhood(seed_policy.id)
+        drawn = {(e.target, e.kind) for e in view.edges if e.type == "CITES"}
+        assert drawn == {(link.target.id, link.kind) for link in links}
+        assert all(e.kind is None for e in view.edges if e.type != "CITES")
         seeded.write_policies([parse_text(CITED_PROVINCIAL, "hebei.md")])
         after = seeded.citation_links()
         assert [(link.kind, link.sentence) for link in after] == [

@@ -192,6 +192,7 @@ export interface GraphEdge {
   source: string;
   target: string;
   type: string;
+  kind?: string | null;
   weight?: number | null;
 }
 

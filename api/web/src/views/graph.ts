@@ -54,6 +54,9 @@ const EDGE_LABELS: [string, string][] = [
   ["responsible_for", "Responsible 责任"],
   ["mentions", "Mentions 提及"],
   ["cites", "Cites 引用"],
+  ["cites-implements", "Implements 落实"],
+  ["cites-repeals", "Repeals 废止"],
+  ["cites-amends", "Amends 修改"],
   ["structure", "Contains / names / in"],
 ];
 
@@ -114,6 +117,11 @@ const NEIGHBOURHOOD_STYLE: StylesheetJson = [
   { selector: "edge.responsible_for", style: { width: 2, "line-color": "#2563eb", "target-arrow-color": "#2563eb" } },
   { selector: "edge.mentions", style: { "line-style": "dotted", "line-color": "#64748b", "target-arrow-color": "#64748b" } },
   { selector: "edge.cites", style: { "line-style": "dashed", "line-color": "#1f4e9c", "target-arrow-color": "#1f4e9c" } },
+  // How a policy uses what it cites: implements and basis solid, repeals red, amends orange.
+  { selector: "edge.cites.kind-implements", style: { "line-style": "solid", width: 2.4, "line-color": "#1e7a3c", "target-arrow-color": "#1e7a3c" } },
+  { selector: "edge.cites.kind-basis", style: { "line-style": "solid" } },
+  { selector: "edge.cites.kind-repeals", style: { width: 2.4, "line-color": "#b42318", "target-arrow-color": "#b42318", "target-arrow-shape": "tee" } },
+  { selector: "edge.cites.kind-amends", style: { width: 2.4, "line-color": "#c2410c", "target-arrow-color": "#c2410c" } },
 ];
 
 const NETWORK_STYLE: StylesheetJson = [
@@ -292,8 +300,15 @@ function neighbourhoodElements(view: GraphView, rootId: string): ElementDefiniti
 function edgeElements(edges: GraphEdge[]): ElementDefinition[] {
   return edges.map((e) => ({
     group: "edges",
-    data: { id: `${e.source}|${e.type}|${e.target}`, source: e.source, target: e.target, type: e.type, weight: e.weight ?? 1 },
-    classes: e.type.toLowerCase(),
+    data: {
+      id: `${e.source}|${e.type}|${e.target}`,
+      source: e.source,
+      target: e.target,
+      type: e.type,
+      kind: e.kind ?? "",
+      weight: e.weight ?? 1,
+    },
+    classes: [e.type.toLowerCase(), e.kind ? `kind-${e.kind}` : ""].join(" ").trim(),
   }));
 }
 
