@@ -159,6 +159,8 @@ stored; ``repealed``: a later document ends it; ``expired``: its own term is ove
 effective date is still to come."""
 IN_FORCE = frozenset({"in_force", "amended"})
 """Statuses under which a document's text applies (an amended document is in force as amended)."""
+SELECTED = {"in_force": IN_FORCE} | {s: frozenset({s}) for s in STATUS_LABELS if s != "in_force"}
+"""The statuses a listing by status takes: ``in_force`` takes amended documents too."""
 
 
 def _until_date(text: str) -> str | None:

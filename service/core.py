@@ -17,13 +17,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from policykg.graph.schema import title_key
 from policykg.graph.views import policy_summary
 from policykg.ingest.errors import InvalidRequestError, NotFoundError
 from policykg.ingest.model import Role, RoleSource
 from policykg.ingest.pipeline import ParseResult
-from policykg.ingest.structure import normalise_doc_number
-from policykg.ingest.validity import IN_FORCE, STATUS_LABELS
+from policykg.ingest.validity import SELECTED, STATUS_LABELS
 from policykg.search.hybrid import SearchMode
 from policykg.service import contract
 from policykg.service.answers.model import AnswerRewriter
@@ -400,19 +398,9 @@ class PolicyService:
             )
         with self._reading():
             place = self.lookup.jurisdiction(jurisdiction)
-            lifecycle = self.workspace.lifecycle()
-            found = [
-                (f, f.status_on(day))
-                for i in lifecycle.summaries
-                if (f := lifecycle.get(i)) is not None
-                and (place is None or f.policy.jurisdiction == place)
-            ]
+            found = self.workspace.lifecycle().on_day(day, place)
         counts = Counter(s for _, s in found)
-        wanted = IN_FORCE if status == "in_force" else {status}
-        kept = sorted(
-            ((f, s) for f, s in found if status == "all" or s in wanted),
-            key=lambda i: (i[0].policy.title, i[0].policy.id),
-        )
+        kept = [(f, s) for f, s in found if status == "all" or s in SELECTED[status]]
         items = [
             contract.PolicySummaryOut.of(f.policy, status=s)
             for f, s in kept[offset : offset + limit]
@@ -466,19 +454,9 @@ class PolicyService:
         return contract.alignment_out(found)
 
     def _document(self, ref: str) -> str:
-        """The id of the document ``ref`` names: an id, a 文号 or a title; stubs included."""
+        """The id of the document ``ref`` names, stubs included (see :meth:`Lookup.document`)."""
         lifecycle = self.workspace.lifecycle()
-        known = {**lifecycle.targets, **lifecycle.summaries}
-        if ref in known:
-            return ref
-        number = normalise_doc_number(ref)
-        key = title_key(ref.strip("《》 "))
-        for summary in sorted(known.values(), key=lambda s: (s.stub, s.title, s.id)):
-            if (number and summary.doc_number == number) or (
-                key and title_key(summary.title) == key
-            ):
-                return summary.id
-        raise NotFoundError(f"no document {ref!r} (by id, 文号 or title)", "policy")
+        return self.lookup.document(ref, {**lifecycle.targets, **lifecycle.summaries})
 
     def _lifecycle_out(
         self, policy_id: str, day: str, evidence: str
@@ -505,10 +483,7 @@ class PolicyService:
 
     def _statuses(self, policy_ids: set[str], day: str | None) -> dict[str, str]:
         """Statuses of the policies not in force on ``day`` (today when None)."""
-        on = day or date.today().isoformat()
-        lifecycle = self.workspace.lifecycle()
-        statuses = {p: lifecycle.status_on(p, on) for p in policy_ids}
-        return {p: s for p, s in statuses.items() if s is not None and s not in IN_FORCE}
+        return self.workspace.lifecycle().not_in_force(policy_ids, day or date.today().isoformat())
 
     def jurisdictions(self) -> contract.JurisdictionList:
         """Jurisdictions in the store, with their policy, unit and clause counts."""

@@ -140,6 +140,7 @@ class Lifecycle:
             self.targets[link.target.id] = link.target
         self.replaced_by = _newer_versions(summaries)
         self._lifecycles: dict[str, PolicyLifecycle] = {}
+        self._in_force: dict[str, set[str]] = {}  # by day: a question asks once per unit
 
     @classmethod
     def of(cls, graph: GraphStore) -> Lifecycle:
@@ -181,15 +182,34 @@ class Lifecycle:
         found = self.get(policy_id)
         return found.status_on(day) if found is not None else None
 
+    def on_day(
+        self, day: str, jurisdiction: str | None = None
+    ) -> list[tuple[PolicyLifecycle, str]]:
+        """Every stored policy (of ``jurisdiction``, when given) with its status on ``day``, by
+        title."""
+        found = [
+            (f, f.status_on(day))
+            for i in self.summaries
+            if (f := self.get(i)) is not None
+            and (jurisdiction is None or f.policy.jurisdiction == jurisdiction)
+        ]
+        return sorted(found, key=lambda item: (item[0].policy.title, item[0].policy.id))
+
     def in_force_on(self, day: str) -> list[PolicyLifecycle]:
         """Stored policies in force (or in force as amended) on ``day``, by title."""
-        found = [self.get(i) for i in self.summaries]
-        kept = [f for f in found if f is not None and f.in_force_on(day)]
-        return sorted(kept, key=lambda f: (f.policy.title, f.policy.id))
+        return [f for f, status in self.on_day(day) if status in IN_FORCE]
 
     def in_force_ids(self, day: str) -> set[str]:
-        """Ids of the stored policies in force on ``day``."""
-        return {f.policy.id for f in self.in_force_on(day)}
+        """Ids of the stored policies in force on ``day`` (worked out once per day)."""
+        if day not in self._in_force:
+            self._in_force[day] = {f.policy.id for f in self.in_force_on(day)}
+        return self._in_force[day]
+
+    def not_in_force(self, policy_ids: Iterable[str], day: str) -> dict[str, str]:
+        """The policies among ``policy_ids`` that are not in force on ``day``, with their status
+        (what an answer marks)."""
+        statuses = {p: self.status_on(p, day) for p in policy_ids}
+        return {p: s for p, s in statuses.items() if s is not None and s not in IN_FORCE}
 
     def outgoing(self, policy_id: str) -> list[CitationLink]:
         """What a policy cites, in citation order, with how."""

@@ -6,13 +6,15 @@ One meaning on every face: the CLI, the HTTP API, MCP and the answerer resolve a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rapidfuzz import fuzz, process
 
-from policykg.graph.base import ClauseRecord, GraphStore
+from policykg.graph.base import ClauseRecord, GraphStore, PolicySummary
+from policykg.graph.schema import title_key
 from policykg.ingest.errors import NotFoundError
 from policykg.ingest.model import Policy, Unit
+from policykg.ingest.structure import normalise_doc_number
 from policykg.service.answers.routing import jurisdictions_in
 
 MAX_LISTED = 20
@@ -127,6 +129,24 @@ class Lookup:
         if found is None:
             raise NotFoundError(f"no stored policy with id {policy_id!r}", "policy")
         return found
+
+    def document(self, ref: str, known: Mapping[str, PolicySummary]) -> str:
+        """The id of the document ``ref`` names among ``known`` (stored policies and stubs, by
+        id): its id, its 文号, or its title (with or without 《》); a stored one first.
+
+        Raises:
+            NotFoundError: None of them.
+        """
+        if ref in known:
+            return ref
+        number = normalise_doc_number(ref)
+        key = title_key(ref.strip("《》 "))
+        for summary in sorted(known.values(), key=lambda s: (s.stub, s.title, s.id)):
+            if (number and summary.doc_number == number) or (
+                key and title_key(summary.title) == key
+            ):
+                return summary.id
+        raise NotFoundError(f"no document {ref!r} (by id, 文号 or title)", "policy")
 
     def clause(self, clause_id: str) -> ClauseRecord:
         """The clause with this id, with its policy's title and jurisdiction.

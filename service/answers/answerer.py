@@ -24,7 +24,7 @@ from policykg.graph.schema import title_key
 from policykg.graph.views import policy_summary
 from policykg.ingest.ids import stub_policy_id
 from policykg.ingest.model import Role, Unit, UnitKind
-from policykg.ingest.validity import IN_FORCE
+from policykg.ingest.validity import SELECTED
 from policykg.search.hybrid import SearchMode
 from policykg.service.answers import wording
 from policykg.service.answers.evidence import answering_clause
@@ -162,14 +162,9 @@ class Answerer:
         day = in_force_on or date.today().isoformat()
         if not answer.clauses or answer.intent in _LIFECYCLE_INTENTS:
             return replace(answer, on=day)
-        lifecycle = self.workspace.lifecycle()
-        statuses = {}
-        titles = {}
-        for clause in answer.clauses:
-            status = lifecycle.status_on(clause.policy_id, day)
-            if status is not None and status not in IN_FORCE:
-                statuses[clause.policy_id] = status
-                titles[clause.policy_id] = clause.record.policy_title
+        ids = {c.policy_id: c.record.policy_title for c in answer.clauses}
+        statuses = self.workspace.lifecycle().not_in_force(ids, day)
+        titles = {p: ids[p] for p in statuses}
         if not statuses:
             return replace(answer, on=day)
         note = wording.status_note(list(statuses.items()), titles, day, answer.language)
@@ -464,15 +459,9 @@ class Answerer:
                 language=routed.language, jurisdictions=(named.jurisdiction or "",),
             )  # fmt: skip
         status = _status_asked(question)
-        everything = [f for i in lifecycle.summaries if (f := lifecycle.get(i)) is not None]
-        place = _only(routed.jurisdictions)
-        if place:
-            everything = [f for f in everything if f.policy.jurisdiction == place]
-        counts = Counter(f.status_on(last) for f in everything)
-        chosen = sorted(
-            (f for f in everything if f.status_on(last) in _STATUS_GROUPS[status]),
-            key=lambda f: (f.policy.title, f.policy.id),
-        )
+        everything = lifecycle.on_day(last, _only(routed.jurisdictions))
+        counts = Counter(s for _, s in everything)
+        chosen = [f for f, s in everything if s in SELECTED[status]]
         text = wording.validity_list(
             chosen, status, last, dict(counts), routed.language, shown=_VALIDITY_SHOWN
         )
@@ -656,14 +645,6 @@ _LIFECYCLE_INTENTS = {
     Intent.ACTED_ON.value,
     Intent.TRANSMISSION.value,
     Intent.ALIGNMENT.value,
-}
-_STATUS_GROUPS = {
-    "in_force": IN_FORCE,
-    "repealed": {"repealed"},
-    "expired": {"expired"},
-    "amended": {"amended"},
-    "replaced": {"replaced"},
-    "not_yet": {"not_yet"},
 }
 
 
