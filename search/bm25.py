@@ -15,6 +15,7 @@ replaced last, naming the main segment, the delta's clause ids and the masked on
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -27,11 +28,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from policykg.ingest.errors import StoreCorruptError, StoreError
 from policykg.ingest.storage import atomic_write_json, file_sha256
+
+if TYPE_CHECKING:
+    import jieba
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +107,22 @@ _STOPWORDS = frozenset(
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
 
 
+@functools.cache
+def _jieba_tokenizer() -> jieba.Tokenizer:
+    """One jieba tokenizer per process, its dictionary loaded once.
+
+    Loading the dictionary takes most of a second, and a process opens an index several times
+    (a repair three, a server once per store generation); the tokenizer is only read after
+    loading (no word is ever added to it), so every :class:`ChineseTokenizer` can share it.
+    """
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # jieba logs every dictionary load at DEBUG by default
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
 class ChineseTokenizer:
     """jieba search-mode tokens, lower-cased, without punctuation and stopwords, plus whole names.
 
@@ -113,11 +134,7 @@ class ChineseTokenizer:
     """
 
     def __init__(self) -> None:
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)  # jieba logs every dictionary load at DEBUG by default
-        self._jieba = jieba.Tokenizer()
-        self._jieba.initialize()
+        self._jieba = _jieba_tokenizer()
         self._words: set[str] = set()
         self._lengths: tuple[int, ...] = ()  # the added words' lengths (a query is scanned by them)
         self._lock = threading.Lock()

@@ -6,12 +6,14 @@ import contextlib
 import logging
 import os
 import shutil
+import socket
 import tempfile
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -132,7 +134,7 @@ class SentenceTransformerEmbedder:
             reference = str(folder)
             kwargs.update(backend="onnx", model_kwargs=model_kwargs)
         try:
-            model = SentenceTransformer(reference, **kwargs)
+            model = _hub_or_folder(SentenceTransformer, reference, kwargs)
         except (OSError, ValueError) as e:
             raise ModelUnavailableError(
                 f"cannot load embedding model {self._model_ref!r} ({e}). Without access to the "
@@ -170,6 +172,44 @@ class SentenceTransformerEmbedder:
                 normalize_embeddings=True,
             )
         return normalise(vectors.float().cpu().numpy())
+
+
+def _hub_or_folder(
+    loader: type[SentenceTransformer], reference: str, kwargs: dict[str, Any]
+) -> SentenceTransformer:
+    """Load a local folder, a model in the Hugging Face cache, or (only then) one from the hub.
+
+    Without this order a name that is neither a folder nor cached, on a machine that cannot
+    reach the hub, spends over a minute in the hub client's retries before it fails.
+
+    Raises:
+        OSError: The model is in none of those places (the hub is named when it cannot be
+            reached); ValueError as sentence-transformers raises it.
+    """
+    if Path(reference).exists() or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0"):
+        return loader(reference, **kwargs)
+    try:
+        return loader(reference, local_files_only=True, **kwargs)
+    except (OSError, ValueError):
+        pass
+    endpoint = os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+    if not _reachable(endpoint):
+        raise OSError(
+            f"{reference!r} is not a local folder nor in the Hugging Face cache, and {endpoint} "
+            "cannot be reached"
+        )
+    return loader(reference, **kwargs)
+
+
+def _reachable(url: str, timeout: float = 3.0) -> bool:
+    """Whether a TCP connection to ``url``'s host and port opens within ``timeout`` seconds."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def _prompts_for(model: SentenceTransformer, reference: str) -> tuple[str, str]:

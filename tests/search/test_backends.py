@@ -50,6 +50,20 @@ def test_a_forced_backend_is_kept_and_an_unknown_one_is_refused() -> None:
         backend_for(Settings(embed_backend="fastest"))
 
 
+def test_a_model_name_found_nowhere_fails_at_once_when_the_hub_cannot_be_reached(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not a folder, not in the cache, hub unreachable: one clear error, no minute of retries."""
+    from policykg.search.embeddings.sentence_transformers import SentenceTransformerEmbedder
+
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    embedder = SentenceTransformerEmbedder("no-such-org/no-such-model")
+
+    with pytest.raises(ModelUnavailableError, match=r"no-such-model.*cannot be reached"):
+        _ = embedder.dim
+
+
 def test_cpu_flags_are_read_from_cpuinfo(tmp_path: Path) -> None:
     info = tmp_path / "cpuinfo"
     info.write_text(
