@@ -100,9 +100,10 @@ def test_a_damaged_derived_file_is_reported_and_rebuilt(
 
     repaired = cli("-d", str(store), "check", "--repair")
 
-    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    # Exit 0 is the full check run again after the repair (a fresh process checks it in the
+    # policy-file tests below); the store read back from disk holds what it held before.
+    assert repaired.returncode == 0 and ": consistent" in repaired.stdout, repaired.stdout
     assert same_contents(contents(store), original[1]) == []
-    assert json.loads(cli("-d", str(store), "check", "--json").stdout)["consistent"]
 
 
 @pytest.mark.parametrize("damage", ["edited", *DAMAGE])
