@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,6 +64,29 @@ def neo4j_uri() -> Iterator[str]:
         yield uri
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_module_at_a_time_on_a_shared_neo4j(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """With ``POLICYKG_NEO4J_URI`` and several xdist workers, one module's `neo4j` tests at once.
+
+    The tests clear the database they use, so two workers on one server would delete each
+    other's data; each module's fixtures write for all its tests, so the lock is held per module.
+    A worker's own harness server (no ``POLICYKG_NEO4J_URI``) needs no lock.
+    """
+    shared = os.environ.get("POLICYKG_NEO4J_URI") and os.environ.get("PYTEST_XDIST_WORKER")
+    if not shared or not any(
+        item.get_closest_marker("neo4j") and getattr(item, "module", None) is request.module
+        for item in request.session.items
+    ):
+        yield
+        return
+    lock = tmp_path_factory.getbasetemp().parent / "shared-neo4j.lock"
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 @pytest.fixture(scope="session")
