@@ -39,6 +39,12 @@ fp32 on the development machine). ``onnx-int8-avx2`` is not chosen: its 7-bit we
 of hybrid MRR on the dev questions (``benchmarks/embed.py``), more than the bound allows, and
 full-range int8 without VNNI may overflow, so a CPU without VNNI or bf16 runs fp32."""
 
+BF16_FLAGS = frozenset(
+    flag for needed, backend, _ in _RULES if backend == "torch-bf16" for flag in needed
+)
+"""Flags that give a CPU bf16 instructions (the rules' torch-bf16 flags); without one of them
+torch emulates bf16, many times slower."""
+
 
 @dataclass(frozen=True, slots=True)
 class BackendChoice:

@@ -10,13 +10,13 @@ import pytest
 from policykg.ingest.model import Policy
 from policykg.search.embeddings import load_embedder
 from policykg.search.embeddings.base import Embedder
-from policykg.search.embeddings.cpu import cpu_flags
+from policykg.search.embeddings.cpu import BF16_FLAGS, cpu_flags
 from policykg.search.embeddings.e5_image import default_model_folder
 from policykg.search.index import passage_text
 
 pytestmark = pytest.mark.slow
 
-NATIVE_BF16 = bool(cpu_flags() & {"amx_bf16", "avx512_bf16"})
+NATIVE_BF16 = bool(cpu_flags() & BF16_FLAGS)
 
 QUESTIONS = {
     "谁负责招商引资？": "十五",
